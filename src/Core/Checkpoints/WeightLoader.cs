@@ -1,0 +1,44 @@
+using static TorchSharp.torch;
+
+namespace FineTuneMesh.Core.Checkpoints;
+
+/// <summary>
+/// Copies checkpoint tensors into a module's parameters by name. Names must match exactly and
+/// shapes must agree; anything missing or unexpected is an error that names the file.
+/// </summary>
+public static class WeightLoader
+{
+    public static void Load(nn.Module module, CheckpointReader checkpoint, string folder,
+        ISet<string>? ignoredCheckpointKeys = null)
+    {
+        var parameters = module.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        var missing = parameters.Keys.Where(k => !checkpoint.Contains(k)).ToList();
+        if (missing.Count > 0)
+        {
+            throw new InvalidDataException(
+                $"{folder}: the checkpoint lacks {missing.Count} weight(s) the model needs, e.g. {string.Join(", ", missing.Take(3))}.");
+        }
+
+        var unexpected = checkpoint.TensorNames
+            .Where(k => !parameters.ContainsKey(k) && !(ignoredCheckpointKeys?.Contains(k) ?? false)).ToList();
+        if (unexpected.Count > 0)
+        {
+            throw new InvalidDataException(
+                $"{checkpoint.FileOf(unexpected[0])}: {unexpected.Count} tensor(s) do not belong to this architecture, e.g. {string.Join(", ", unexpected.Take(3))}.");
+        }
+
+        using var noGrad = no_grad();
+        foreach (var (name, parameter) in parameters)
+        {
+            var entry = checkpoint.Entry(name);
+            if (!entry.Shape.SequenceEqual(parameter.shape))
+            {
+                throw new InvalidDataException(
+                    $"{checkpoint.FileOf(name)}: '{name}' has shape [{string.Join(",", entry.Shape)}] but the config implies [{string.Join(",", parameter.shape)}].");
+            }
+
+            using var scope = NewDisposeScope();
+            parameter.copy_(checkpoint.Read(name));
+        }
+    }
+}

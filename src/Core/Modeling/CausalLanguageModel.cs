@@ -1,0 +1,48 @@
+using static TorchSharp.torch;
+
+namespace FineTuneMesh.Core.Modeling;
+
+/// <summary>
+/// A decoder-only language model whose parameter names equal the Hugging Face checkpoint's
+/// (<c>model.layers.0.self_attn.q_proj.weight</c>, <c>lm_head.weight</c>), so loading needs no mapping.
+/// With tied embeddings there is no <c>lm_head</c> parameter: the embedding matrix is reused.
+/// </summary>
+public sealed class CausalLanguageModel : nn.Module
+{
+    private readonly TorchSharp.Modules.Linear? _lmHead;
+
+    public CausalLanguageModel(ModelConfig config, Device? device = null, ScalarType dtype = ScalarType.Float32)
+        : base(nameof(CausalLanguageModel))
+    {
+        Config = config;
+        DType = dtype;
+        Model = new TransformerModel(config, device, dtype);
+        register_module("model", Model);
+        if (!config.TieWordEmbeddings)
+        {
+            _lmHead = nn.Linear(config.HiddenSize, config.VocabSize, hasBias: false, device, dtype);
+            register_module("lm_head", _lmHead);
+        }
+    }
+
+    public ModelConfig Config { get; }
+    public ScalarType DType { get; }
+    public TransformerModel Model { get; }
+
+    /// <summary>Logits [B, T, vocab] for every position.</summary>
+    public Tensor Forward(Tensor inputIds, KvCache? cache = null, Tensor? mask = null) =>
+        Logits(Model.Forward(inputIds, cache, mask));
+
+    /// <summary>Logits [B, vocab] of the last position only: generation needs no others.</summary>
+    public Tensor ForwardLast(Tensor inputIds, KvCache? cache = null)
+    {
+        var hidden = Model.Forward(inputIds, cache, null);
+        return Logits(hidden.select(1, hidden.shape[1] - 1));
+    }
+
+    /// <summary>Projects hidden states [..., hidden] to vocabulary logits [..., vocab].</summary>
+    public Tensor Logits(Tensor hidden) =>
+        nn.functional.linear(hidden, _lmHead?.weight ?? Model.EmbedTokens.weight!);
+
+    public KvCache NewCache() => new(Config.NumHiddenLayers);
+}

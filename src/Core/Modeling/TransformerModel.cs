@@ -1,0 +1,41 @@
+using static TorchSharp.torch;
+
+namespace FineTuneMesh.Core.Modeling;
+
+/// <summary>The decoder stack (the checkpoint's <c>model.*</c> keys): embeddings, layers, final norm.</summary>
+public sealed class TransformerModel : nn.Module
+{
+    private readonly RmsNorm _norm;
+    private readonly RotaryEmbedding _rotary;
+
+    public TransformerModel(ModelConfig config, Device? device, ScalarType dtype) : base(nameof(TransformerModel))
+    {
+        EmbedTokens = nn.Embedding(config.VocabSize, config.HiddenSize, device: device, dtype: dtype);
+        Layers = nn.ModuleList([.. Enumerable.Range(0, config.NumHiddenLayers).Select(_ => new DecoderLayer(config, device, dtype))]);
+        _norm = new RmsNorm(config.HiddenSize, config.RmsNormEps, device, dtype);
+        _rotary = new RotaryEmbedding(config.HeadDim, config.RopeTheta);
+        register_module("embed_tokens", EmbedTokens);
+        register_module("layers", Layers);
+        register_module("norm", _norm);
+    }
+
+    public TorchSharp.Modules.Embedding EmbedTokens { get; }
+    public TorchSharp.Modules.ModuleList<DecoderLayer> Layers { get; }
+
+    /// <param name="inputIds">[B, T] token ids</param>
+    /// <param name="cache">the generation's cache; positions continue from its length</param>
+    /// <param name="mask">optional boolean [B, 1, T, S] attention mask (padding); null = causal</param>
+    /// <returns>final hidden states [B, T, hidden]</returns>
+    public Tensor Forward(Tensor inputIds, KvCache? cache, Tensor? mask)
+    {
+        var start = cache?.Length ?? 0;
+        var h = EmbedTokens.call(inputIds);                                                  // [B, T, hidden]
+        var (cos, sin) = _rotary.Tables(start, inputIds.shape[1], h.dtype);
+        for (var i = 0; i < Layers.Count; i++)
+        {
+            h = Layers[i].Forward(h, cos, sin, cache?[i], mask);
+        }
+
+        return _norm.call(h);
+    }
+}
