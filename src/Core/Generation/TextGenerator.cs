@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using FineTuneMesh.Core.Modeling;
+using FineTuneMesh.Core.Tokenization;
+using static TorchSharp.torch;
+
+namespace FineTuneMesh.Core.Generation;
+
+/// <summary>
+/// The decode loop: prefill the prompt into a fresh KV cache, then sample one token per step,
+/// detokenize incrementally (UTF-8 safe), hold back possible stop-string prefixes, and stream.
+/// Streaming comes first; <see cref="GenerateAsync"/> collects the stream.
+/// </summary>
+public sealed class TextGenerator(CausalLanguageModel model, TextTokenizer tokenizer)
+{
+    public async IAsyncEnumerable<GenerationEvent> StreamAsync(IReadOnlyList<int> promptIds, SamplingOptions options,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        options.Validate();
+        if (promptIds.Count == 0)
+        {
+            throw new ArgumentException("the prompt is empty.");
+        }
+
+        var contextLimit = model.Config.MaxPositionEmbeddings;
+        if (promptIds.Count >= contextLimit)
+        {
+            throw new ArgumentException($"the prompt has {promptIds.Count} tokens; the model's context is {contextLimit}.");
+        }
+
+        var maxNew = Math.Min(options.MaxNewTokens, contextLimit - promptIds.Count);
+        var sampler = new LogitsSampler(options);
+        var decoder = new IncrementalDecoder(tokenizer, skipSpecialTokens: true);
+        var matcher = new StopStringMatcher(options.StopStrings);
+        var stopIds = options.StopTokenIds.ToHashSet();
+        var history = new List<int>(promptIds);
+        var completion = new List<int>();
+        var clock = Stopwatch.StartNew();
+        var firstToken = TimeSpan.Zero;
+        FinishReason? reason = null;
+
+        using var cache = model.NewCache();
+        var next = await Task.Run(() => Step(promptIds, cache, sampler, history), cancellationToken).ConfigureAwait(false);
+        while (true)
+        {
+            if (completion.Count == 0)
+            {
+                firstToken = clock.Elapsed;
+            }
+
+            if (stopIds.Contains(next))
+            {
+                reason = FinishReason.Stop;
+                break;
+            }
+
+            completion.Add(next);
+            history.Add(next);
+            var text = matcher.Push(decoder.Push(next));
+            if (text.Length > 0)
+            {
+                yield return new TokenDelta(text, [next]);
+            }
+
+            if (matcher.Stopped)
+            {
+                reason = FinishReason.Stop;
+                break;
+            }
+
+            if (completion.Count >= maxNew)
+            {
+                reason = FinishReason.Length;
+                break;
+            }
+
+            if (cancellationToken.IsCancellationRequested)
+            {
+                reason = FinishReason.Cancelled;
+                break;
+            }
+
+            var last = next;
+            next = await Task.Run(() => Step([last], cache, sampler, history), CancellationToken.None).ConfigureAwait(false);
+        }
+
+        if (!matcher.Stopped)
+        {
+            // Nothing is lost when generation ends without a stop string: flush both buffers.
+            var tail = matcher.Push(decoder.Flush()) + matcher.Flush();
+            if (tail.Length > 0)
+            {
+                yield return new TokenDelta(tail, []);
+            }
+        }
+
+        var decodeSeconds = (clock.Elapsed - firstToken).TotalSeconds;
+        var tokensPerSecond = completion.Count > 1 && decodeSeconds > 0 ? (completion.Count - 1) / decodeSeconds : 0;
+        yield return new GenerationSummary(reason ?? FinishReason.Stop, promptIds.Count, completion.Count, firstToken,
+            tokensPerSecond, matcher.MatchedStopString, completion);
+    }
+
+    /// <summary>Runs the whole stream and returns the text and the summary.</summary>
+    public async Task<(string Text, GenerationSummary Summary)> GenerateAsync(IReadOnlyList<int> promptIds,
+        SamplingOptions options, CancellationToken cancellationToken = default)
+    {
+        var text = new System.Text.StringBuilder();
+        GenerationSummary? summary = null;
+        await foreach (var item in StreamAsync(promptIds, options, cancellationToken).ConfigureAwait(false))
+        {
+            switch (item)
+            {
+                case TokenDelta delta:
+                    text.Append(delta.Text);
+                    break;
+                case GenerationSummary s:
+                    summary = s;
+                    break;
+            }
+        }
+
+        return (text.ToString(), summary!);
+    }
+
+    private int Step(IReadOnlyList<int> ids, KvCache cache, LogitsSampler sampler, List<int> history)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var input = tensor(ids.Select(i => (long)i).ToArray()).view(1, -1);
+        var logits = model.ForwardLast(input, cache);                                       // [1, V]
+        return sampler.Next(logits[0], history);
+    }
+}
