@@ -1,1 +1,22 @@
-return 0;
+using FineTuneMesh.Cli.Commands;
+using FineTuneMesh.Core.Configuration;
+using Spectre.Console.Cli;
+
+DotEnvFile.LoadIntoEnvironment(Directory.GetCurrentDirectory());
+
+var app = new CommandApp();
+app.Configure(config =>
+{
+    config.SetApplicationName("finetunemesh");
+    config.AddBranch("model", model =>
+    {
+        model.SetDescription("Create, download and convert model folders.");
+        model.AddCommand<ModelInitCommand>("init").WithDescription("Write a seeded random model folder in Hugging Face format.");
+    });
+    config.AddCommand<TokenizeCommand>("tokenize").WithDescription("Print the token ids of a text.");
+    config.AddCommand<LogitsCommand>("logits").WithDescription("Print the last-position logits and a greedy continuation.");
+    config.AddCommand<GenerateCommand>("generate").WithDescription("Generate a completion, streamed to the terminal.");
+    config.AddCommand<ChatCommand>("chat").WithDescription("Chat with a model interactively.");
+});
+
+return await app.RunAsync(args);

@@ -128,6 +128,8 @@ public sealed class TextGenerator(CausalLanguageModel model, TextTokenizer token
         using var noGrad = no_grad();
         var input = tensor(ids.Select(i => (long)i).ToArray()).view(1, -1);
         var logits = model.ForwardLast(input, cache);                                       // [1, V]
-        return sampler.Next(logits[0], history);
+        // Embedding rows past the tokenizer (vocab padding) have no text: never pick them.
+        var decodable = Math.Min(tokenizer.VocabSize, logits.shape[1]);
+        return sampler.Next(logits[0].narrow(0, 0, decodable), history);
     }
 }
