@@ -16,10 +16,6 @@ namespace FineTuneMesh.ServiceDefaults;
 /// </summary>
 public static class Extensions
 {
-    public const string HealthEndpointPath = "/health";
-    public const string AlivenessEndpointPath = "/alive";
-    public const string LiveTag = "live";
-
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder)
         where TBuilder : IHostApplicationBuilder
     {
@@ -59,8 +55,8 @@ public static class Extensions
                 .AddAspNetCoreInstrumentation(aspNetCore =>
                     // Probes would drown the traces that matter.
                     aspNetCore.Filter = context =>
-                        !context.Request.Path.StartsWithSegments(HealthEndpointPath)
-                        && !context.Request.Path.StartsWithSegments(AlivenessEndpointPath))
+                        !context.Request.Path.StartsWithSegments(HealthEndpoints.HealthPath)
+                        && !context.Request.Path.StartsWithSegments(HealthEndpoints.AlivePath))
                 .AddHttpClientInstrumentation());
 
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
@@ -75,7 +71,7 @@ public static class Extensions
         where TBuilder : IHostApplicationBuilder
     {
         builder.Services.AddHealthChecks()
-            .AddCheck("self", () => HealthCheckResult.Healthy(), [LiveTag]);
+            .AddCheck("self", () => HealthCheckResult.Healthy(), [HealthEndpoints.LiveTag]);
 
         return builder;
     }
@@ -86,10 +82,10 @@ public static class Extensions
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
-        app.MapHealthChecks(HealthEndpointPath);
-        app.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions
+        app.MapHealthChecks(HealthEndpoints.HealthPath);
+        app.MapHealthChecks(HealthEndpoints.AlivePath, new HealthCheckOptions
         {
-            Predicate = registration => registration.Tags.Contains(LiveTag),
+            Predicate = registration => registration.Tags.Contains(HealthEndpoints.LiveTag),
         });
 
         return app;
