@@ -1,0 +1,26 @@
+using FineTuneMesh.Gateway.Middleware;
+using FineTuneMesh.Gateway.Proxy;
+
+namespace FineTuneMesh.Gateway.Extensions;
+
+public static class Extensions
+{
+    /// <summary>All of the gateway's DI in one place.</summary>
+    public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddProblemDetails();
+
+        builder.Services.AddOptions<GatewayOptions>()
+            .BindConfiguration(GatewayOptions.SectionName)
+            .ValidateOnStart();
+
+        builder.Services.AddReverseProxy()
+            .LoadFromMemory(ProxyRoutes.Routes, ProxyRoutes.Clusters)
+            .AddServiceDiscoveryDestinationResolver();
+
+        return builder;
+    }
+
+    public static IApplicationBuilder UseApiKeyCheck(this IApplicationBuilder app) =>
+        app.UseMiddleware<ApiKeyMiddleware>();
+}

@@ -1,0 +1,17 @@
+using FineTuneMesh.Gateway.Apis;
+using FineTuneMesh.Gateway.Extensions;
+using FineTuneMesh.ServiceDefaults;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddApplicationServices();
+
+var app = builder.Build();
+
+app.UseApiKeyCheck();
+app.MapDefaultEndpoints();
+app.MapGatewayApi();
+app.MapReverseProxy();
+
+app.Run();

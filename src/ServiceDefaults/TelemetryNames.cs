@@ -1,0 +1,16 @@
+namespace FineTuneMesh.ServiceDefaults;
+
+/// <summary>
+/// The ActivitySource and Meter name of every component: one name per component, used for both.
+/// <see cref="Extensions.AddServiceDefaults{TBuilder}"/> subscribes to all of them.
+/// </summary>
+public static class TelemetryNames
+{
+    public const string Trainer = "FineTuneMesh.Trainer";
+    public const string Inference = "FineTuneMesh.Inference";
+    public const string Synth = "FineTuneMesh.Synth";
+    public const string Gateway = "FineTuneMesh.Gateway";
+    public const string Engine = "FineTuneMesh.Engine";
+
+    public static IReadOnlyList<string> All { get; } = [Trainer, Inference, Synth, Gateway, Engine];
+}
