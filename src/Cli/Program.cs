@@ -1,8 +1,18 @@
 using FineTuneMesh.Cli.Commands;
-using FineTuneMesh.Core.Configuration;
+using FineTuneMesh.ServiceDefaults;
 using Spectre.Console.Cli;
 
-DotEnvFile.LoadIntoEnvironment(Directory.GetCurrentDirectory());
+// The root .env is the one place models are switched; real environment variables win.
+if (DotEnvFile.FindNearest(Directory.GetCurrentDirectory(), AppContext.BaseDirectory) is { } dotEnv)
+{
+    foreach (var (key, value) in DotEnvFile.Read(dotEnv))
+    {
+        if (Environment.GetEnvironmentVariable(key) is null)
+        {
+            Environment.SetEnvironmentVariable(key, value);
+        }
+    }
+}
 
 var app = new CommandApp();
 app.Configure(config =>
