@@ -27,6 +27,11 @@ app.Configure(config =>
     config.AddCommand<LogitsCommand>("logits").WithDescription("Print the last-position logits and a greedy continuation.");
     config.AddCommand<GenerateCommand>("generate").WithDescription("Generate a completion, streamed to the terminal.");
     config.AddCommand<ChatCommand>("chat").WithDescription("Chat with a model interactively.");
+    config.AddBranch("bench", bench =>
+    {
+        bench.SetDescription("Benchmarks that print tables.");
+        bench.AddCommand<BenchGenerateCommand>("generate").WithDescription("Prefill and decode speed, fp32 and bf16.");
+    });
 });
 
 return await app.RunAsync(args);

@@ -1,0 +1,96 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using FineTuneMesh.Core.Modeling;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using static TorchSharp.torch;
+
+namespace FineTuneMesh.Cli.Commands;
+
+/// <summary>
+/// <c>bench generate</c>: prefill and decode speed of the engine in fp32 and bf16, with peak RSS.
+/// A benchmark, not a test: it prints a table and asserts nothing.
+/// </summary>
+public sealed class BenchGenerateCommand : Command<BenchGenerateCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("-m|--model <DIR>"), Description("Model folder (e.g. one made by `model init --preset qwen2.5-0.5b`).")]
+        public string Model { get; init; } = "";
+        [CommandOption("--dtypes <LIST>"), Description("Comma-separated compute dtypes (default fp32,bf16).")]
+        public string DTypes { get; init; } = "fp32,bf16";
+        [CommandOption("--prompt-tokens <N>")] public int PromptTokens { get; init; } = 128;
+        [CommandOption("--decode-tokens <N>")] public int DecodeTokens { get; init; } = 64;
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var folder = ModelLocator.Resolve(settings.Model);
+        var table = new Table().AddColumns("engine", "dtype", "prefill tok/s", "TTFT ms (" + settings.PromptTokens + " tok)",
+            "decode tok/s", "peak RSS MB");
+        foreach (var name in settings.DTypes.Split(','))
+        {
+            var result = MeasureEngine(folder, DTypeNames.Parse(name), settings.PromptTokens, settings.DecodeTokens);
+            table.AddRow("TorchSharp (ours)", name, $"{result.PrefillTokensPerSecond:F1}", $"{result.TimeToFirstTokenMs:F0}",
+                $"{result.DecodeTokensPerSecond:F1}", $"{PeakRssMegabytes():F0}");
+        }
+
+        AnsiConsole.Write(table);
+        return 0;
+    }
+
+    private sealed record Measurement(double PrefillTokensPerSecond, double TimeToFirstTokenMs, double DecodeTokensPerSecond);
+
+    private static Measurement MeasureEngine(string folder, ScalarType dtype, int promptTokens, int decodeTokens)
+    {
+        using var model = ModelLoader.Load(folder, dtype);
+        using var noGrad = no_grad();
+        var prompt = randint(0, Math.Min(model.Config.VocabSize, 400), [1, promptTokens], dtype: ScalarType.Int64,
+            generator: new TorchSharp.torch.Generator(1));
+
+        // Warm-up: the first bf16 matmuls pay one-time kernel set-up.
+        RunOnce(model, prompt.narrow(1, 0, 8), 4);
+
+        var prefill = Stopwatch.StartNew();
+        using var cache = model.NewCache();
+        long next;
+        using (NewDisposeScope())
+        {
+            next = model.ForwardLast(prompt, cache).argmax(-1).item<long>();
+        }
+
+        var ttft = prefill.Elapsed.TotalMilliseconds;
+        var decode = Stopwatch.StartNew();
+        for (var i = 0; i < decodeTokens; i++)
+        {
+            using var scope = NewDisposeScope();
+            next = model.ForwardLast(tensor(new[] { next }).view(1, 1), cache).argmax(-1).item<long>();
+        }
+
+        return new Measurement(promptTokens / (ttft / 1000), ttft, decodeTokens / decode.Elapsed.TotalSeconds);
+    }
+
+    private static void RunOnce(CausalLanguageModel model, Tensor prompt, int steps)
+    {
+        using var cache = model.NewCache();
+        using var scope = NewDisposeScope();
+        var next = model.ForwardLast(prompt, cache).argmax(-1).item<long>();
+        for (var i = 0; i < steps; i++)
+        {
+            next = model.ForwardLast(tensor(new[] { next }).view(1, 1), cache).argmax(-1).item<long>();
+        }
+    }
+
+    /// <summary>The process's peak resident set (VmHWM) from /proc, in MB; 0 where there is no /proc.</summary>
+    private static double PeakRssMegabytes()
+    {
+        const string status = "/proc/self/status";
+        if (!File.Exists(status))
+        {
+            return 0;
+        }
+
+        var line = File.ReadLines(status).FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        return line is null ? 0 : double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024;
+    }
+}

