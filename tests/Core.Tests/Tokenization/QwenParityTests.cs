@@ -34,6 +34,29 @@ public sealed class QwenParityTests
     }
 
     [Fact]
+    public void IdsMatchHuggingFaceTokenizersOnRandomMixtures()
+    {
+        var (ours, reference) = _qwen.Value;
+        string[] atoms =
+        [
+            "a", "Z", "é", "e\u0301", " ", "  ", "\t", "\n", "\r\n", "\r", "\u00A0", "\u3000", "\u2028", "\u0085",
+            "1", "42", "'s", "'S", "'ll", "'ſ", "ſ", "\u212A", "!", "...", "—", "中", "文", "😀", "👍🏽", "𝐀", "𠀀",
+            "𝟏", "\u200D", "\uFE0F", "<|im_start|>", "<|im_end|>", "<|im", "|>", "<think>", "Ω", "ß", "İ", "\u0000",
+            "\u001F", "\u000B", "\u000C",
+        ];
+        var random = new Random(20261128);
+        for (var round = 0; round < 3000; round++)
+        {
+            var text = string.Concat(Enumerable.Range(0, random.Next(1, 10)).Select(_ => atoms[random.Next(atoms.Length)]));
+            var expected = reference.Encode(text).Select(id => (int)id).ToArray();
+            var actual = ours.Encode(text).ToArray();
+            Assert.True(
+                expected.SequenceEqual(actual),
+                $"{string.Join(" ", text.Select(c => ((int)c).ToString("X4")))}: HF [{string.Join(",", expected)}], ours [{string.Join(",", actual)}]");
+        }
+    }
+
+    [Fact]
     public void QwenVocabularyAndSpecialTokens()
     {
         var (ours, _) = _qwen.Value;

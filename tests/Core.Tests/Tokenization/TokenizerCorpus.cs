@@ -22,6 +22,7 @@ public static class TokenizerCorpus
         "I'm sure you're right; he's here, they'll come, we've gone, I'd go. DON'T SHOUT, It'S fine.",
         "No\u00A0break\u3000ideographic\u2003em space",
         "Math letters 𝐀𝐁𝐂 and rare CJK 𠀀𠀁 and long s 'ſ",
+        "Astral letters and digits: 𝐀's a𝐀b !!𝐀 𠀀'll 𝟏𝟐𝟑 x𝟏y",
         "Ünïcödé façade naïve coöperate Ελληνικά русский текст",
         "{\"key\": [1, 2, 3], \"nested\": {\"a\": null}}",
         "x = y ** 2 // 3 != 4 && z || !w; // comment /* block */",
