@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json.Nodes;
 using FineTuneMesh.Core.Tokenization;
 using HfTokenizer = Tokenizers.DotNet.Tokenizer;
 
@@ -72,6 +73,47 @@ public sealed class QwenParityTests
         Assert.Equal([151644, 872, 198, 6023, 151645, 198], ours.Encode("<|im_start|>user\nhi<|im_end|>\n"));
         Assert.True(ours.IsSpecial(151645));
         Assert.False(ours.IsSpecial(ours.TokenToId("<think>")!.Value));
+    }
+
+    [Fact]
+    public void Gpt2StylePreTokenizerMatchesHuggingFaceTokenizers()
+    {
+        using var folder = new TempFolder();
+        TinyTokenizerFactory.Write(folder.Path);
+        var path = Path.Combine(folder.Path, "tokenizer.json");
+        var json = JsonNode.Parse(File.ReadAllText(path))!;
+        json["pre_tokenizer"] = new JsonObject
+        {
+            ["type"] = "ByteLevel",
+            ["add_prefix_space"] = false,
+            ["trim_offsets"] = true,
+            ["use_regex"] = true,
+        };
+        json["normalizer"] = null;
+        File.WriteAllText(path, json.ToJsonString());
+
+        var ours = TextTokenizer.Load(folder.Path);
+        Assert.Equal("gpt2", ours.PreTokenizerName);
+        Assert.False(ours.NormalizesNfc);
+        var reference = new HfTokenizer(vocabPath: path);
+        foreach (var text in TokenizerCorpus.Texts.Where(t => t.Length > 0))
+        {
+            Assert.Equal(reference.Encode(text).Select(id => (int)id).ToArray(), ours.Encode(text));
+            Assert.Equal(text, ours.Decode(ours.Encode(text)));
+        }
+    }
+
+    [Fact]
+    public void ConcurrentEncodingGivesTheSameIds()
+    {
+        var (ours, _) = _qwen.Value;
+        var texts = Enumerable.Range(0, 400)
+            .Select(i => TokenizerCorpus.Texts[i % TokenizerCorpus.Texts.Length] + " variant " + i)
+            .ToArray();
+        var sequential = texts.Select(t => ours.Encode(t).ToArray()).ToArray();
+        var parallel = new int[texts.Length][];
+        Parallel.For(0, texts.Length, i => parallel[i] = ours.Encode(texts[i]).ToArray());
+        Assert.Equal(sequential, parallel);
     }
 
     [Fact]
