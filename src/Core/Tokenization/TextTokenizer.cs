@@ -87,7 +87,9 @@ public sealed class TextTokenizer
         Tokens = Array.AsReadOnly(_tokens);
 
         // Every added token (special or not) is matched whole in the input, as Hugging Face does.
-        var regex = new Regex(definition.PreTokenizerPattern, RegexOptions.Compiled | RegexOptions.CultureInvariant);
+        var regex = new Regex(
+            SurrogateAwarePattern.Translate(definition.PreTokenizerPattern),
+            RegexOptions.Compiled | RegexOptions.CultureInvariant);
         _bpe = BpeTokenizer.Create(new BpeOptions(definition.Vocab)
         {
             Merges = definition.Merges.Select(m => m.Left + " " + m.Right),
