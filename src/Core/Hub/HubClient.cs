@@ -56,6 +56,9 @@ public sealed class HubClient
 
     public bool HasToken => _token is not null;
 
+    /// <summary>Never contact the server, only use the cache; defaults to HF_HUB_OFFLINE=1 (or "true").</summary>
+    public bool Offline { get; init; } = Environment.GetEnvironmentVariable("HF_HUB_OFFLINE")?.Trim().ToLowerInvariant() is "1" or "true" or "yes" or "on";
+
     /// <summary>How long a download may go without receiving a byte before it counts as interrupted.</summary>
     public TimeSpan StallTimeout { get; init; } = TimeSpan.FromMinutes(2);
 
@@ -89,6 +92,15 @@ public sealed class HubClient
     {
         var (owner, name) = HubNames.ValidateRepoId(repoId);
         HubNames.ValidateRevision(revision);
+
+        if (Offline)
+        {
+            return FindCached(owner, name, revision) is { } offline
+                ? new PulledModel(offline.Folder, repoId, revision, offline.Sha, FromCache: true,
+                    $"offline mode (HF_HUB_OFFLINE): using the cached snapshot {offline.Sha[..12]} of {repoId}@{revision} in {offline.Folder}.")
+                : throw new HubException(HubErrorKind.Unreachable,
+                    $"offline mode (HF_HUB_OFFLINE) and no cached copy of {repoId}@{revision} in {CacheRoot}; unset HF_HUB_OFFLINE and pull it once while online.");
+        }
 
         RevisionInfo info;
         try

@@ -50,6 +50,9 @@ internal sealed class FakeHubServer : IDisposable
     /// <summary>Answer Range requests with 200 and the whole file, as some proxies do.</summary>
     public bool IgnoreRange { get; set; }
 
+    /// <summary>When set, file downloads answer 302 to the same path on this origin (as the Hub does with its CDN).</summary>
+    public Uri? RedirectDownloadsTo { get; set; }
+
     /// <summary>Accept revision requests but never answer them.</summary>
     public bool HangOnRevision { get; set; }
 
@@ -111,6 +114,11 @@ internal sealed class FakeHubServer : IDisposable
             if (path.StartsWith($"/api/models/{_repo.RepoId}/revision/", StringComparison.Ordinal))
             {
                 await RevisionAsync(stream, Uri.UnescapeDataString(path[$"/api/models/{_repo.RepoId}/revision/".Length..]));
+            }
+            else if (RedirectDownloadsTo is not null && path.StartsWith($"{prefix}resolve/", StringComparison.Ordinal))
+            {
+                var location = RedirectDownloadsTo.IsAbsoluteUri ? new Uri(RedirectDownloadsTo, path).AbsoluteUri : RedirectDownloadsTo + path;
+                await WriteAsync(stream, 302, "Found", [("Location", location)], []);
             }
             else if (path.StartsWith($"{prefix}resolve/{FakeRepo.Sha}/", StringComparison.Ordinal))
             {

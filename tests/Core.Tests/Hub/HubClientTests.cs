@@ -6,10 +6,10 @@ namespace FineTuneMesh.Core.Tests.Hub;
 public class HubClientTests
 {
     private static HubClient Client(FakeHubServer server, TempFolder cache, string token = "", HttpClient? http = null) =>
-        new(http ?? HubClient.CreateHttpClient(TimeSpan.FromSeconds(20)), server.Endpoint, token, cache.Path);
+        new(http ?? HubClient.CreateHttpClient(TimeSpan.FromSeconds(20)), server.Endpoint, token, cache.Path) { Offline = false };
 
     private static HubClient Client(Uri endpoint, TempFolder cache, HttpClient? http = null) =>
-        new(http ?? HubClient.CreateHttpClient(TimeSpan.FromSeconds(20)), endpoint, "", cache.Path);
+        new(http ?? HubClient.CreateHttpClient(TimeSpan.FromSeconds(20)), endpoint, "", cache.Path) { Offline = false };
 
     [Fact]
     public async Task PullDownloadsTheModelFilesIntoASnapshotFolder()
@@ -131,6 +131,42 @@ public class HubClientTests
         Assert.False(pulled.FromCache);
         Assert.NotEmpty(server.Requests);
         Assert.All(server.Requests, r => Assert.Equal("Bearer hf_secret", r.Authorization));
+    }
+
+    [Fact]
+    public async Task RedirectsAreFollowedAndTheTokenStaysOnTheHubsOrigin()
+    {
+        using var cache = new TempFolder();
+        var repo = FakeRepo.Create(weightBytes: 1000);
+        using var cdn = new FakeHubServer(repo);
+        using var hub = new FakeHubServer(repo) { RequiredToken = "hf_secret", RedirectDownloadsTo = cdn.Endpoint };
+
+        var pulled = await Client(hub, cache, token: "hf_secret").PullAsync(repo.RepoId);
+
+        Assert.Equal(repo.Files["model.safetensors"], File.ReadAllBytes(Path.Combine(pulled.Folder, "model.safetensors")));
+        Assert.All(hub.Requests, r => Assert.Equal("Bearer hf_secret", r.Authorization));
+        Assert.Equal(FakeRepo.ModelFiles.Length, cdn.Requests.Count);
+        Assert.All(cdn.Requests, r => Assert.Null(r.Authorization));
+    }
+
+    [Fact]
+    public async Task OfflineModeUsesOnlyTheCache()
+    {
+        using var cache = new TempFolder();
+        var repo = FakeRepo.Create(weightBytes: 1000);
+        using var server = new FakeHubServer(repo);
+        using var http = HubClient.CreateHttpClient();
+        var offline = new HubClient(http, server.Endpoint, "", cache.Path) { Offline = true };
+        var missing = await Assert.ThrowsAsync<HubException>(() => offline.PullAsync(repo.RepoId));
+        Assert.Contains("HF_HUB_OFFLINE", missing.Message);
+        Assert.Empty(server.Requests);
+
+        await Client(server, cache).PullAsync(repo.RepoId);
+        var requests = server.Requests.Count;
+        var cached = await offline.PullAsync(repo.RepoId);
+
+        Assert.True(cached.FromCache);
+        Assert.Equal(requests, server.Requests.Count);
     }
 
     [Fact]
