@@ -21,6 +21,7 @@ app.Configure(config =>
     config.AddBranch("model", model =>
     {
         model.SetDescription("Create, download and convert model folders.");
+        model.AddCommand<ModelPullCommand>("pull").WithDescription("Download a Hugging Face model folder into the cache (resumable).");
         model.AddCommand<ModelInitCommand>("init").WithDescription("Write a seeded random model folder in Hugging Face format.");
     });
     config.AddCommand<TokenizeCommand>("tokenize").WithDescription("Print the token ids of a text.");
