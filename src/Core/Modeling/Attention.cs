@@ -17,10 +17,10 @@ public sealed class Attention : nn.Module
         var hidden = config.HiddenSize;
         Projections = new()
         {
-            ["q_proj"] = nn.Linear(hidden, _heads * _headDim, config.QkvBias, device, dtype),
-            ["k_proj"] = nn.Linear(hidden, _kvHeads * _headDim, config.QkvBias, device, dtype),
-            ["v_proj"] = nn.Linear(hidden, _kvHeads * _headDim, config.QkvBias, device, dtype),
-            ["o_proj"] = nn.Linear(_heads * _headDim, hidden, config.OutputProjectionBias, device, dtype),
+            ["q_proj"] = new Projection(hidden, _heads * _headDim, config.QkvBias, device, dtype),
+            ["k_proj"] = new Projection(hidden, _kvHeads * _headDim, config.QkvBias, device, dtype),
+            ["v_proj"] = new Projection(hidden, _kvHeads * _headDim, config.QkvBias, device, dtype),
+            ["o_proj"] = new Projection(_heads * _headDim, hidden, config.OutputProjectionBias, device, dtype),
         };
         foreach (var (name, module) in Projections)
         {

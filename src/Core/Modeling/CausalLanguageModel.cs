@@ -9,7 +9,7 @@ namespace FineTuneMesh.Core.Modeling;
 /// </summary>
 public sealed class CausalLanguageModel : nn.Module
 {
-    private readonly TorchSharp.Modules.Linear? _lmHead;
+    private readonly Projection? _lmHead;
 
     public CausalLanguageModel(ModelConfig config, Device? device = null, ScalarType dtype = ScalarType.Float32)
         : base(nameof(CausalLanguageModel))
@@ -20,7 +20,7 @@ public sealed class CausalLanguageModel : nn.Module
         register_module("model", Model);
         if (!config.TieWordEmbeddings)
         {
-            _lmHead = nn.Linear(config.HiddenSize, config.VocabSize, hasBias: false, device, dtype);
+            _lmHead = new Projection(config.HiddenSize, config.VocabSize, hasBias: false, device, dtype);
             register_module("lm_head", _lmHead);
         }
     }
@@ -42,7 +42,7 @@ public sealed class CausalLanguageModel : nn.Module
 
     /// <summary>Projects hidden states [..., hidden] to vocabulary logits [..., vocab].</summary>
     public Tensor Logits(Tensor hidden) =>
-        nn.functional.linear(hidden, _lmHead?.weight ?? Model.EmbedTokens.weight!);
+        Projection.Apply(hidden, _lmHead?.Weight ?? Model.EmbedTokens.weight!, null);
 
     public KvCache NewCache() => new(Config.NumHiddenLayers);
 }

@@ -10,9 +10,9 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
         var (hidden, inner) = (config.HiddenSize, config.IntermediateSize);
         Projections = new()
         {
-            ["gate_proj"] = nn.Linear(hidden, inner, config.MlpBias, device, dtype),
-            ["up_proj"] = nn.Linear(hidden, inner, config.MlpBias, device, dtype),
-            ["down_proj"] = nn.Linear(inner, hidden, config.MlpBias, device, dtype),
+            ["gate_proj"] = new Projection(hidden, inner, config.MlpBias, device, dtype),
+            ["up_proj"] = new Projection(hidden, inner, config.MlpBias, device, dtype),
+            ["down_proj"] = new Projection(inner, hidden, config.MlpBias, device, dtype),
         };
         foreach (var (name, module) in Projections)
         {
