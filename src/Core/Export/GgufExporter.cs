@@ -13,7 +13,13 @@ namespace FineTuneMesh.Core.Export;
 /// </summary>
 public static class GgufExporter
 {
-    public static void Export(string modelFolder, string outputPath, GgufTensorType type)
+    private const long MaxChunkBytes = 256L * 1024 * 1024;
+
+    public static void Export(string modelFolder, string outputPath, GgufTensorType type) =>
+        Export(modelFolder, outputPath, type, MaxChunkBytes);
+
+    // maxChunkBytes: the most tensor bytes written at once (tests shrink it to exercise the row blocks).
+    internal static void Export(string modelFolder, string outputPath, GgufTensorType type, long maxChunkBytes)
     {
         if (!Directory.Exists(modelFolder))
         {
@@ -32,7 +38,7 @@ public static class GgufExporter
         var writer = new GgufWriter();
         AddModelMetadata(writer, config, modelFolder, type);
         AddVocabulary(writer, config, vocabulary);
-        AddTensors(writer, config, checkpoint, modelFolder, type);
+        AddTensors(writer, config, checkpoint, modelFolder, type, maxChunkBytes);
 
         // Written to a side file and renamed, so a failed export never leaves a plausible-looking GGUF.
         var partial = outputPath + ".partial";
@@ -114,7 +120,7 @@ public static class GgufExporter
     }
 
     private static void AddTensors(GgufWriter writer, ModelConfig config, CheckpointReader checkpoint, string folder,
-        GgufTensorType type)
+        GgufTensorType type, long maxChunkBytes)
     {
         // The engine's own module, built on the meta device, lists every weight and its shape.
         List<(string Name, long[] Shape)> expected;
@@ -157,7 +163,7 @@ public static class GgufExporter
             // One-dimensional tensors (norm weights, biases) stay F32 whatever the model type.
             var stored = shape.Length == 1 ? GgufTensorType.F32 : type;
             var heads = RopePermutationHeads(config, name);
-            writer.AddTensor(ggufName, shape, stored, stream => WriteTensor(stream, checkpoint, name, stored, heads));
+            writer.AddTensor(ggufName, shape, stored, stream => WriteTensor(stream, checkpoint, name, stored, heads, maxChunkBytes));
         }
     }
 
@@ -177,7 +183,8 @@ public static class GgufExporter
         return name.Contains(".self_attn.k_proj.", StringComparison.Ordinal) ? config.KeyValueHeads : null;
     }
 
-    private static void WriteTensor(Stream stream, CheckpointReader checkpoint, string name, GgufTensorType type, int? ropeHeads)
+    private static void WriteTensor(Stream stream, CheckpointReader checkpoint, string name, GgufTensorType type, int? ropeHeads,
+        long maxChunkBytes)
     {
         using var scope = NewDisposeScope();
         var tensor = checkpoint.Read(name);
@@ -187,7 +194,13 @@ public static class GgufExporter
         }
 
         tensor = tensor.to(GgufTensorTypes.ToScalarType(type)).contiguous();
-        stream.Write(tensor.bytes);
+        // Tensor.bytes is a span, so at most 2 GB at once: a large embedding goes out in row blocks.
+        var rowBytes = tensor.NumberOfElements / tensor.shape[0] * tensor.ElementSize;
+        var rowsPerChunk = Math.Max(1, maxChunkBytes / rowBytes);
+        foreach (var chunk in tensor.split(rowsPerChunk))
+        {
+            stream.Write(chunk.bytes);
+        }
     }
 
     /// <summary>

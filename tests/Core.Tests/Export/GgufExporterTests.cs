@@ -150,6 +150,16 @@ public class GgufExporterTests
     }
 
     [Fact]
+    public void WritingTensorsInSmallRowBlocksGivesTheSameFile()
+    {
+        using var folder = new TempFolder();
+        GgufTestModels.Write(folder, GgufTestModels.Config("llama", tied: false), dtype: ScalarType.BFloat16);
+        GgufExporter.Export(folder.Path, folder.File("whole.gguf"), GgufTensorType.F32);
+        GgufExporter.Export(folder.Path, folder.File("rows.gguf"), GgufTensorType.F32, maxChunkBytes: 300);
+        Assert.Equal(File.ReadAllBytes(folder.File("whole.gguf")), File.ReadAllBytes(folder.File("rows.gguf")));
+    }
+
+    [Fact]
     public void MissingTokenizerIsAnErrorNamingTheFile()
     {
         using var folder = new TempFolder();
