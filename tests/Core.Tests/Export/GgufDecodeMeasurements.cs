@@ -1,7 +1,9 @@
+using System.Runtime.InteropServices;
 using FineTuneMesh.Core.Checkpoints;
 using FineTuneMesh.Core.Export;
 using FineTuneMesh.Core.Modeling;
 using FineTuneMesh.Core.Tests.Reference;
+using LLama.Native;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
 
@@ -41,6 +43,8 @@ public class GgufDecodeMeasurements(ITestOutputHelper output)
     private void Measure(string label, string path, int rounds)
     {
         using var reference = new LlamaCppReference(path);
+        output.WriteLine($"llama.cpp library: {NativeApi.GetLoadedNativeLibrary(NativeLibraryName.LLama)?.Metadata}");
+        output.WriteLine($"llama.cpp system info: {Marshal.PtrToStringUTF8(NativeApi.llama_print_system_info())}");
         var prompt = Enumerable.Range(0, 128).Select(i => 100 + (i % 150)).ToArray();
         for (var round = 0; round < rounds; round++)
         {
