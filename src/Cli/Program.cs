@@ -23,6 +23,7 @@ app.Configure(config =>
         model.SetDescription("Create, download and convert model folders.");
         model.AddCommand<ModelPullCommand>("pull").WithDescription("Download a Hugging Face model folder into the cache (resumable).");
         model.AddCommand<ModelInitCommand>("init").WithDescription("Write a seeded random model folder in Hugging Face format.");
+        model.AddCommand<ModelExportGgufCommand>("export-gguf").WithDescription("Convert a model folder to GGUF for llama.cpp and Ollama.");
     });
     config.AddCommand<TokenizeCommand>("tokenize").WithDescription("Print the token ids of a text.");
     config.AddCommand<LogitsCommand>("logits").WithDescription("Print the last-position logits and a greedy continuation.");
@@ -31,7 +32,8 @@ app.Configure(config =>
     config.AddBranch("bench", bench =>
     {
         bench.SetDescription("Benchmarks that print tables.");
-        bench.AddCommand<BenchGenerateCommand>("generate").WithDescription("Prefill and decode speed, fp32 and bf16.");
+        bench.AddCommand<BenchGenerateCommand>("generate").WithDescription("Prefill and decode speed, fp32 and bf16, against llama.cpp on the same weights.");
+        bench.AddCommand<BenchLlamaCppCommand>("llama-cpp").IsHidden();
     });
 });
 

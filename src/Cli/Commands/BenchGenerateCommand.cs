@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Diagnostics;
+using FineTuneMesh.Core.Export;
 using FineTuneMesh.Core.Modeling;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -17,10 +18,11 @@ public sealed class BenchGenerateCommand : Command<BenchGenerateCommand.Settings
     {
         [CommandOption("-m|--model <DIR>"), Description("Model folder (e.g. one made by `model init --preset qwen2.5-0.5b`).")]
         public string Model { get; init; } = "";
-        [CommandOption("--dtypes <LIST>"), Description("Comma-separated compute dtypes (default fp32,bf16).")]
-        public string DTypes { get; init; } = "fp32,bf16";
+        [CommandOption("--dtypes <LIST>"), Description("Comma-separated compute dtypes (default bf16,fp32; peak RSS is the process peak so far).")]
+        public string DTypes { get; init; } = "bf16,fp32";
         [CommandOption("--prompt-tokens <N>")] public int PromptTokens { get; init; } = 128;
         [CommandOption("--decode-tokens <N>")] public int DecodeTokens { get; init; } = 64;
+        [CommandOption("--no-llama-cpp"), Description("Skip the llama.cpp rows.")] public bool NoLlamaCpp { get; init; }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -32,7 +34,15 @@ public sealed class BenchGenerateCommand : Command<BenchGenerateCommand.Settings
         {
             var result = MeasureEngine(folder, DTypeNames.Parse(name), settings.PromptTokens, settings.DecodeTokens);
             table.AddRow("TorchSharp (ours)", name, $"{result.PrefillTokensPerSecond:F1}", $"{result.TimeToFirstTokenMs:F0}",
-                $"{result.DecodeTokensPerSecond:F1}", $"{PeakRssMegabytes():F0}");
+                $"{result.DecodeTokensPerSecond:F1}", $"{ProcessMemory.PeakRssMegabytes():F0}");
+            if (!settings.NoLlamaCpp)
+            {
+                var peer = MeasureLlamaCpp(folder, name, settings.PromptTokens, settings.DecodeTokens, out var peerRss);
+                table.AddRow("llama.cpp (same weights)", name, $"{peer.PrefillTokensPerSecond:F1}", $"{peer.TimeToFirstTokenMs:F0}",
+                    $"{peer.DecodeTokensPerSecond:F1}", $"{peerRss:F0}");
+                table.AddRow("[grey]ours / llama.cpp[/]", name, $"{result.PrefillTokensPerSecond / peer.PrefillTokensPerSecond:F2}x", "",
+                    $"{result.DecodeTokensPerSecond / peer.DecodeTokensPerSecond:F2}x", "");
+            }
         }
 
         AnsiConsole.Write(table);
@@ -70,6 +80,23 @@ public sealed class BenchGenerateCommand : Command<BenchGenerateCommand.Settings
         return new Measurement(promptTokens / (ttft / 1000), ttft, decodeTokens / decode.Elapsed.TotalSeconds);
     }
 
+    /// <summary>Exports the same weights to GGUF (F32 or BF16) and times llama.cpp, in its own process.</summary>
+    private static Measurement MeasureLlamaCpp(string folder, string dtype, int promptTokens, int decodeTokens, out double peakRss)
+    {
+        var gguf = Path.Combine(Path.GetTempPath(), $"ftm-bench-{Guid.NewGuid():N}.gguf");
+        try
+        {
+            GgufExporter.Export(folder, gguf, dtype == "fp32" ? GgufTensorType.F32 : GgufTensorType.BF16);
+            var result = BenchLlamaCppCommand.RunInChildProcess(gguf, promptTokens, decodeTokens);
+            peakRss = result.PeakRssMb;
+            return new Measurement(result.PrefillTokensPerSecond, result.TimeToFirstTokenMs, result.DecodeTokensPerSecond);
+        }
+        finally
+        {
+            File.Delete(gguf);
+        }
+    }
+
     private static void RunOnce(CausalLanguageModel model, Tensor prompt, int steps)
     {
         using var cache = model.NewCache();
@@ -79,18 +106,5 @@ public sealed class BenchGenerateCommand : Command<BenchGenerateCommand.Settings
         {
             next = model.ForwardLast(tensor(new[] { next }).view(1, 1), cache).argmax(-1).item<long>();
         }
-    }
-
-    /// <summary>The process's peak resident set (VmHWM) from /proc, in MB; 0 where there is no /proc.</summary>
-    private static double PeakRssMegabytes()
-    {
-        const string status = "/proc/self/status";
-        if (!File.Exists(status))
-        {
-            return 0;
-        }
-
-        var line = File.ReadLines(status).FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-        return line is null ? 0 : double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024;
     }
 }

@@ -20,8 +20,8 @@ public static unsafe class MatVec
     /// <summary>Whether this CPU has the vector instructions the kernels use.</summary>
     public static bool IsSupported => Avx512F.IsSupported || (Avx2.IsSupported && Fma.IsSupported);
 
-    // Below this many weights per call, waking a second thread costs more than it saves.
-    private const long ParallelThreshold = 1 << 20;
+    // Below this many weights per call, handing half to another core costs more than it saves.
+    private const long ParallelThreshold = 1 << 16;
 
     public static void BFloat16(float* x, ushort* weights, float* y, int rows, int cols) =>
         Split(rows, (long)rows * cols, (start, end) => BFloat16Rows(x, weights, y, cols, start, end));
@@ -31,14 +31,13 @@ public static unsafe class MatVec
 
     private static void Split(int rows, long work, Action<int, int> kernel)
     {
-        var parts = work < ParallelThreshold ? 1 : Math.Min(Environment.ProcessorCount, rows);
-        if (parts == 1)
+        if (work < ParallelThreshold)
         {
             kernel(0, rows);
             return;
         }
 
-        Parallel.For(0, parts, part => kernel((int)((long)rows * part / parts), (int)((long)rows * (part + 1) / parts)));
+        KernelThreads.Run(rows, kernel);
     }
 
     private static void BFloat16Rows(float* x, ushort* weights, float* y, int cols, int start, int end)

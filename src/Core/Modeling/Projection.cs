@@ -37,21 +37,25 @@ public sealed class Projection : nn.Module<Tensor, Tensor>
     {
         var cols = weight.shape[1];
         var rows = input.NumberOfElements / cols;
-        if (rows > MaxKernelRows || is_grad_enabled() || !MatVec.IsSupported || weight.device_type != TorchSharp.DeviceType.CPU
+        var needsGradient = is_grad_enabled() && (input.requires_grad || weight.requires_grad || (bias?.requires_grad ?? false));
+        if (rows > MaxKernelRows || needsGradient || !MatVec.IsSupported || weight.device_type != TorchSharp.DeviceType.CPU
             || weight.dtype is not (ScalarType.BFloat16 or ScalarType.Float32) || !weight.is_contiguous())
         {
-            return nn.functional.linear(input, weight, bias);
+            return input.dtype == weight.dtype
+                ? nn.functional.linear(input, weight, bias)
+                : nn.functional.linear(input.to(weight.dtype), weight, bias).to(input.dtype);
         }
 
         using var scope = NewDisposeScope();
-        var x = input.to(ScalarType.Float32).contiguous().view(rows, cols);
-        var y = empty([rows, weight.shape[0]], ScalarType.Float32);
-        for (var r = 0; r < rows; r++)
+        var x = input.dtype == ScalarType.Float32 && input.is_contiguous() ? input : input.to(ScalarType.Float32).contiguous();
+        var y = empty([.. input.shape[..^1], weight.shape[0]], ScalarType.Float32);
+        var outFeatures = weight.shape[0];
+        for (var r = 0L; r < rows; r++)
         {
-            Multiply(x[r], weight, y[r]);
+            Multiply(x, r * cols, weight, y, r * outFeatures);
         }
 
-        var output = y.view([.. input.shape[..^1], weight.shape[0]]).to(input.dtype);
+        var output = input.dtype == ScalarType.Float32 ? y : y.to(input.dtype);
         if (bias is not null)
         {
             output = output.add_(bias);
@@ -60,11 +64,11 @@ public sealed class Projection : nn.Module<Tensor, Tensor>
         return output.MoveToOuterDisposeScope();
     }
 
-    private static unsafe void Multiply(Tensor x, Tensor weight, Tensor y)
+    private static unsafe void Multiply(Tensor x, long xOffset, Tensor weight, Tensor y, long yOffset)
     {
         var (rows, cols) = ((int)weight.shape[0], (int)weight.shape[1]);
-        var xp = (float*)x.DataPointer();
-        var yp = (float*)y.DataPointer();
+        var xp = (float*)x.DataPointer() + xOffset;
+        var yp = (float*)y.DataPointer() + yOffset;
         if (weight.dtype == ScalarType.BFloat16)
         {
             MatVec.BFloat16(xp, (ushort*)weight.DataPointer(), yp, rows, cols);

@@ -29,8 +29,10 @@ public sealed class TransformerModel : nn.Module
     public Tensor Forward(Tensor inputIds, KvCache? cache, Tensor? mask)
     {
         var start = cache?.Length ?? 0;
-        var h = EmbedTokens.call(inputIds);                                                  // [B, T, hidden]
-        var (cos, sin) = _rotary.Tables(start, inputIds.shape[1], h.dtype);
+        // The residual stream is fp32 whatever the weight dtype: bf16 is a storage and matmul
+        // format here (as in llama.cpp), which keeps decode's many small ops off slow bf16 paths.
+        var h = EmbedTokens.call(inputIds).to(ScalarType.Float32);                          // [B, T, hidden]
+        var (cos, sin) = _rotary.Tables(start, inputIds.shape[1], ScalarType.Float32);
         for (var i = 0; i < Layers.Count; i++)
         {
             h = Layers[i].Forward(h, cos, sin, cache?[i], mask);

@@ -1,3 +1,4 @@
+using FineTuneMesh.LlamaCpp;
 using System.Runtime.InteropServices;
 using FineTuneMesh.Core.Checkpoints;
 using FineTuneMesh.Core.Export;

@@ -1,3 +1,4 @@
+using FineTuneMesh.LlamaCpp;
 using FineTuneMesh.Core.Export;
 using FineTuneMesh.Core.Modeling;
 using FineTuneMesh.Core.Tests.Reference;

@@ -5,10 +5,11 @@ using LLama.Common;
 using LLama.Extensions;
 using LLama.Native;
 
-namespace FineTuneMesh.Core.Tests.Reference;
+namespace FineTuneMesh.LlamaCpp;
 
 /// <summary>
-/// Runs a GGUF file through llama.cpp (LLamaSharp) as a numerical reference for our engine.
+/// Runs a GGUF file through llama.cpp (LLamaSharp): the independent reference our engine is
+/// checked against in tests, and the peer it is measured against in `bench generate`.
 /// Token ids go in directly (nothing is tokenized); the KV cache is F32 and flash attention is
 /// off, so the only differences from an fp32 engine are summation order and llama.cpp's kernels.
 /// </summary>

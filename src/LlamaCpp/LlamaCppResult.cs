@@ -1,4 +1,4 @@
-namespace FineTuneMesh.Core.Tests.Reference;
+namespace FineTuneMesh.LlamaCpp;
 
 /// <summary>What llama.cpp computed for a prompt: last-position logits, greedy continuation, timings.</summary>
 public sealed record LlamaCppResult(float[] LastLogits, int[] Continuation, TimeSpan Prefill, TimeSpan Decode)
