@@ -18,4 +18,5 @@ awk '/Failed:[[:space:]]+[0-9]+, Passed:/ {
      }
      END { printf "%d passed, %d failed, %d skipped\n", passed, failed, skipped }' "$log"
 rm -f "$log"
+if [ "$status" -ne 0 ]; then echo "dotnet test failed (exit $status): see the errors above"; fi
 exit $status

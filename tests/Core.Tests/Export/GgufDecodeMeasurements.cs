@@ -3,7 +3,6 @@ using System.Runtime.InteropServices;
 using FineTuneMesh.Core.Checkpoints;
 using FineTuneMesh.Core.Export;
 using FineTuneMesh.Core.Modeling;
-using FineTuneMesh.Core.Tests.Reference;
 using LLama.Native;
 using Xunit.Abstractions;
 using static TorchSharp.torch;

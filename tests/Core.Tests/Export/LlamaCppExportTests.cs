@@ -1,7 +1,6 @@
 using FineTuneMesh.LlamaCpp;
 using FineTuneMesh.Core.Export;
 using FineTuneMesh.Core.Modeling;
-using FineTuneMesh.Core.Tests.Reference;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
 
