@@ -5,6 +5,7 @@ namespace FineTuneMesh.Core.Modeling;
 /// <summary>Grouped-query self-attention with rotary positions and an external KV cache.</summary>
 public sealed class Attention : nn.Module
 {
+    private readonly Dictionary<string, nn.Module<Tensor, Tensor>> _projections;
     private readonly int _heads;
     private readonly int _kvHeads;
     private readonly int _headDim;
@@ -15,21 +16,33 @@ public sealed class Attention : nn.Module
         _kvHeads = config.KeyValueHeads;
         _headDim = config.HeadDim;
         var hidden = config.HiddenSize;
-        Projections = new()
+        _projections = new()
         {
             ["q_proj"] = new Projection(hidden, _heads * _headDim, config.QkvBias, device, dtype),
             ["k_proj"] = new Projection(hidden, _kvHeads * _headDim, config.QkvBias, device, dtype),
             ["v_proj"] = new Projection(hidden, _kvHeads * _headDim, config.QkvBias, device, dtype),
             ["o_proj"] = new Projection(_heads * _headDim, hidden, config.OutputProjectionBias, device, dtype),
         };
-        foreach (var (name, module) in Projections)
+        foreach (var (name, module) in _projections)
         {
             register_module(name, module);
         }
     }
 
     /// <summary>The four projections by their checkpoint names; LoRA wraps entries of this map.</summary>
-    public Dictionary<string, nn.Module<Tensor, Tensor>> Projections { get; }
+    public IReadOnlyDictionary<string, nn.Module<Tensor, Tensor>> Projections => _projections;
+
+    /// <summary>Swaps a projection under the same checkpoint name (LoRA wraps and unwraps them).</summary>
+    public void ReplaceProjection(string name, nn.Module<Tensor, Tensor> module)
+    {
+        if (!Projections.ContainsKey(name))
+        {
+            throw new ArgumentException($"the attention block has no projection '{name}'.");
+        }
+
+        _projections[name] = module;
+        _internal_submodules[name] = module;
+    }
 
     /// <param name="x">[B, T, hidden]</param>
     /// <param name="cos">[1, 1, T, D]</param>
@@ -39,9 +52,9 @@ public sealed class Attention : nn.Module
     public Tensor Forward(Tensor x, Tensor cos, Tensor sin, LayerKvCache? cache, Tensor? mask)
     {
         var (batch, length) = (x.shape[0], x.shape[1]);
-        var q = Projections["q_proj"].call(x).view(batch, length, _heads, _headDim).transpose(1, 2);   // [B, H, T, D]
-        var k = Projections["k_proj"].call(x).view(batch, length, _kvHeads, _headDim).transpose(1, 2); // [B, kvH, T, D]
-        var v = Projections["v_proj"].call(x).view(batch, length, _kvHeads, _headDim).transpose(1, 2); // [B, kvH, T, D]
+        var q = _projections["q_proj"].call(x).view(batch, length, _heads, _headDim).transpose(1, 2);   // [B, H, T, D]
+        var k = _projections["k_proj"].call(x).view(batch, length, _kvHeads, _headDim).transpose(1, 2); // [B, kvH, T, D]
+        var v = _projections["v_proj"].call(x).view(batch, length, _kvHeads, _headDim).transpose(1, 2); // [B, kvH, T, D]
         q = RotaryEmbedding.Apply(q, cos, sin);
         k = RotaryEmbedding.Apply(k, cos, sin);
 
@@ -66,7 +79,7 @@ public sealed class Attention : nn.Module
         }
 
         output = output.transpose(1, 2).reshape(batch, length, _heads * _headDim);          // [B, T, H*D]
-        return Projections["o_proj"].call(output);
+        return _projections["o_proj"].call(output);
     }
 
     /// <summary>[1, 1, T, past+T]: query i (at absolute position past+i) sees keys 0..past+i.</summary>

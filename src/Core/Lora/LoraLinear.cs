@@ -1,0 +1,57 @@
+using FineTuneMesh.Core.Modeling;
+using static TorchSharp.torch;
+
+namespace FineTuneMesh.Core.Lora;
+
+/// <summary>
+/// A frozen projection plus a low-rank update: y = base(x) + B(A(dropout(x))) · alpha/r. A starts
+/// uniform in ±1/√in (PEFT's kaiming-uniform default) and B at zero, so at initialisation the
+/// output equals the base model's. Adapter weights stay fp32 whatever the base dtype.
+/// </summary>
+public sealed class LoraLinear : nn.Module<Tensor, Tensor>
+{
+    private readonly double _dropout;
+
+    public LoraLinear(Projection baseLayer, LoraSettings settings, TorchSharp.torch.Generator? generator = null)
+        : base(nameof(LoraLinear))
+    {
+        BaseLayer = baseLayer;
+        Scaling = settings.Scaling;
+        _dropout = settings.Dropout;
+        var (outFeatures, inFeatures) = (baseLayer.Weight.shape[0], baseLayer.Weight.shape[1]);
+        var device = baseLayer.Weight.device;
+        LoraA = new Projection(inFeatures, settings.Rank, hasBias: false, device, ScalarType.Float32);
+        LoraB = new Projection(settings.Rank, outFeatures, hasBias: false, device, ScalarType.Float32);
+        using (no_grad())
+        {
+            var bound = 1.0 / Math.Sqrt(inFeatures);
+            LoraA.Weight.uniform_(-bound, bound, generator);
+            LoraB.Weight.zero_();
+        }
+
+        foreach (var parameter in BaseLayer.parameters())
+        {
+            parameter.requires_grad = false;
+        }
+
+        LoraA.Weight.requires_grad = true;
+        LoraB.Weight.requires_grad = true;
+        register_module("base_layer", BaseLayer);
+        register_module("lora_A", LoraA);
+        register_module("lora_B", LoraB);
+    }
+
+    public Projection BaseLayer { get; }
+    public Projection LoraA { get; }
+    public Projection LoraB { get; }
+    public double Scaling { get; }
+
+    public override Tensor forward(Tensor input)
+    {
+        var x = training && _dropout > 0 ? nn.functional.dropout(input, _dropout, training: true) : input;
+        return BaseLayer.call(input) + LoraB.call(LoraA.call(x)) * Scaling;
+    }
+
+    /// <summary>The dense update ΔW = B·A·scaling, shaped like the base weight.</summary>
+    public Tensor Delta() => LoraB.Weight.matmul(LoraA.Weight) * Scaling;
+}
