@@ -1,3 +1,4 @@
+using FineTuneMesh.Core.Kernels;
 using static TorchSharp.torch;
 
 namespace FineTuneMesh.Core.Checkpoints;
@@ -38,6 +39,7 @@ public static class WeightLoader
             }
 
             using var scope = NewDisposeScope();
+            HugePages.Advise(parameter);
             parameter.copy_(checkpoint.Read(name));
         }
     }

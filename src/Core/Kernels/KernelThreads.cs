@@ -3,14 +3,11 @@ namespace FineTuneMesh.Core.Kernels;
 /// <summary>
 /// Splits a kernel's rows across the calling thread and one long-lived helper thread per extra
 /// core. Decoding calls a kernel every few hundred microseconds; waking pool threads for each
-/// (Parallel.For) cost more than the work, so the helpers spin briefly between calls and then
-/// sleep. Only one kernel uses the helpers at a time; a concurrent caller runs on its own thread.
+/// (Parallel.For) cost more than the work, so the helpers spin for up to a millisecond between
+/// calls and then sleep. Only one kernel uses the helpers at a time; a concurrent caller runs on its own thread.
 /// </summary>
 internal static class KernelThreads
 {
-    // Roughly 50-100 µs of spinning: longer than the gap between a decode step's kernels.
-    private const int SpinCount = 2000;
-
     private static readonly object _gate = new();
     private static readonly Helper[] _helpers =
         [.. Enumerable.Range(0, Math.Max(0, Environment.ProcessorCount - 1)).Select(i => new Helper(i))];
@@ -45,13 +42,20 @@ internal static class KernelThreads
 
     private static int Bound(int rows, int part, int parts) => (int)((long)rows * part / parts);
 
+    /// <summary>
+    /// One helper thread. It spins for a while after each job, because the next kernel of a
+    /// decode step comes within a few hundred microseconds, and sleeps once the model goes idle.
+    /// </summary>
     private sealed class Helper
     {
-        private readonly ManualResetEventSlim _started = new(false, SpinCount);
-        private readonly ManualResetEventSlim _finished = new(false, SpinCount);
+        private static readonly long _spinTicks = System.Diagnostics.Stopwatch.Frequency / 1000; // 1 ms
+
+        private readonly ManualResetEventSlim _wake = new(false, 0);
         private Action<int, int>? _kernel;
         private int _start;
         private int _end;
+        private int _posted;
+        private int _completed;
         private Exception? _error;
 
         public Helper(int index)
@@ -63,13 +67,18 @@ internal static class KernelThreads
         public void Start(Action<int, int> kernel, int start, int end)
         {
             (_kernel, _start, _end, _error) = (kernel, start, end, null);
-            _finished.Reset();
-            _started.Set();
+            Interlocked.Increment(ref _posted);
+            _wake.Set();
         }
 
         public void Wait()
         {
-            _finished.Wait();
+            var spinner = new SpinWait();
+            while (Volatile.Read(ref _completed) != Volatile.Read(ref _posted))
+            {
+                spinner.SpinOnce(sleep1Threshold: -1);
+            }
+
             if (_error is not null)
             {
                 throw new AggregateException(_error);
@@ -78,10 +87,26 @@ internal static class KernelThreads
 
         private void Loop()
         {
+            var seen = 0;
             while (true)
             {
-                _started.Wait();
-                _started.Reset();
+                var idleSince = System.Diagnostics.Stopwatch.GetTimestamp();
+                while (Volatile.Read(ref _posted) == seen)
+                {
+                    if (System.Diagnostics.Stopwatch.GetTimestamp() - idleSince > _spinTicks)
+                    {
+                        // A post between Wait and Reset is not lost: the loop re-reads _posted.
+                        _wake.Wait();
+                        _wake.Reset();
+                        idleSince = System.Diagnostics.Stopwatch.GetTimestamp();
+                    }
+                    else
+                    {
+                        Thread.SpinWait(20);
+                    }
+                }
+
+                seen = Volatile.Read(ref _posted);
                 try
                 {
                     _kernel!(_start, _end);
@@ -91,7 +116,7 @@ internal static class KernelThreads
                     _error = e;
                 }
 
-                _finished.Set();
+                Volatile.Write(ref _completed, seen);
             }
         }
     }

@@ -9,6 +9,7 @@ public sealed class Attention : nn.Module
     private readonly int _heads;
     private readonly int _kvHeads;
     private readonly int _headDim;
+    private readonly FusedProjections _qkv;
 
     public Attention(ModelConfig config, Device? device, ScalarType dtype) : base(nameof(Attention))
     {
@@ -16,11 +17,12 @@ public sealed class Attention : nn.Module
         _kvHeads = config.KeyValueHeads;
         _headDim = config.HeadDim;
         var hidden = config.HiddenSize;
+        _qkv = new FusedProjections(hidden, [_heads * _headDim, _kvHeads * _headDim, _kvHeads * _headDim], config.QkvBias, device, dtype);
         _projections = new()
         {
-            ["q_proj"] = new Projection(hidden, _heads * _headDim, config.QkvBias, device, dtype),
-            ["k_proj"] = new Projection(hidden, _kvHeads * _headDim, config.QkvBias, device, dtype),
-            ["v_proj"] = new Projection(hidden, _kvHeads * _headDim, config.QkvBias, device, dtype),
+            ["q_proj"] = _qkv.Parts[0],
+            ["k_proj"] = _qkv.Parts[1],
+            ["v_proj"] = _qkv.Parts[2],
             ["o_proj"] = new Projection(_heads * _headDim, hidden, config.OutputProjectionBias, device, dtype),
         };
         foreach (var (name, module) in _projections)
@@ -52,9 +54,11 @@ public sealed class Attention : nn.Module
     public Tensor Forward(Tensor x, Tensor cos, Tensor sin, LayerKvCache? cache, Tensor? mask)
     {
         var (batch, length) = (x.shape[0], x.shape[1]);
-        var q = _projections["q_proj"].call(x).view(batch, length, _heads, _headDim).transpose(1, 2);   // [B, H, T, D]
-        var k = _projections["k_proj"].call(x).view(batch, length, _kvHeads, _headDim).transpose(1, 2); // [B, kvH, T, D]
-        var v = _projections["v_proj"].call(x).view(batch, length, _kvHeads, _headDim).transpose(1, 2); // [B, kvH, T, D]
+        var (qProj, kProj, vProj) = (_projections["q_proj"], _projections["k_proj"], _projections["v_proj"]);
+        var qkv = _qkv.Intact(qProj, kProj, vProj) ? _qkv.Apply(x) : [qProj.call(x), kProj.call(x), vProj.call(x)];
+        var q = qkv[0].view(batch, length, _heads, _headDim).transpose(1, 2);                          // [B, H, T, D]
+        var k = qkv[1].view(batch, length, _kvHeads, _headDim).transpose(1, 2);                        // [B, kvH, T, D]
+        var v = qkv[2].view(batch, length, _kvHeads, _headDim).transpose(1, 2);                        // [B, kvH, T, D]
         q = RotaryEmbedding.Apply(q, cos, sin);
         k = RotaryEmbedding.Apply(k, cos, sin);
 

@@ -6,13 +6,16 @@ namespace FineTuneMesh.Core.Modeling;
 public sealed class Mlp : nn.Module<Tensor, Tensor>
 {
     private readonly Dictionary<string, nn.Module<Tensor, Tensor>> _projections;
+    private readonly FusedProjections _gateUp;
+
     public Mlp(ModelConfig config, Device? device, ScalarType dtype) : base(nameof(Mlp))
     {
         var (hidden, inner) = (config.HiddenSize, config.IntermediateSize);
+        _gateUp = new FusedProjections(hidden, [inner, inner], config.MlpBias, device, dtype);
         _projections = new()
         {
-            ["gate_proj"] = new Projection(hidden, inner, config.MlpBias, device, dtype),
-            ["up_proj"] = new Projection(hidden, inner, config.MlpBias, device, dtype),
+            ["gate_proj"] = _gateUp.Parts[0],
+            ["up_proj"] = _gateUp.Parts[1],
             ["down_proj"] = new Projection(inner, hidden, config.MlpBias, device, dtype),
         };
         foreach (var (name, module) in _projections)
@@ -36,6 +39,10 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
         _internal_submodules[name] = module;
     }
 
-    public override Tensor forward(Tensor x) =>
-        _projections["down_proj"].call(nn.functional.silu(_projections["gate_proj"].call(x)) * _projections["up_proj"].call(x));
+    public override Tensor forward(Tensor x)
+    {
+        var (gate, up) = (_projections["gate_proj"], _projections["up_proj"]);
+        var gateUp = _gateUp.Intact(gate, up) ? _gateUp.Apply(x) : [gate.call(x), up.call(x)];
+        return _projections["down_proj"].call(nn.functional.silu(gateUp[0]) * gateUp[1]);
+    }
 }

@@ -16,13 +16,18 @@ public sealed class Projection : nn.Module<Tensor, Tensor>
     private const long MaxKernelRows = 2;
 
     public Projection(long inFeatures, long outFeatures, bool hasBias, Device? device, ScalarType dtype)
-        : base(nameof(Projection))
+        : this(empty([outFeatures, inFeatures], dtype, device), hasBias ? zeros([outFeatures], dtype, device) : null)
     {
-        Weight = new Parameter(empty([outFeatures, inFeatures], dtype, device));
+    }
+
+    /// <summary>A projection over existing storage (see <see cref="FusedProjections"/>): [out, in] and [out].</summary>
+    public Projection(Tensor weight, Tensor? bias) : base(nameof(Projection))
+    {
+        Weight = new Parameter(weight);
         register_parameter("weight", Weight);
-        if (hasBias)
+        if (bias is not null)
         {
-            Bias = new Parameter(zeros([outFeatures], dtype, device));
+            Bias = new Parameter(bias);
             register_parameter("bias", Bias);
         }
     }

@@ -1,0 +1,42 @@
+using static TorchSharp.torch;
+
+namespace FineTuneMesh.Core.Modeling;
+
+/// <summary>
+/// Projections that read the same input (q/k/v; gate/up) with their weights laid out as row
+/// blocks of one matrix. Each part is still an ordinary <see cref="Projection"/> with its own
+/// checkpoint name (its weight is a view), but together they run as one matrix product: one pass
+/// over the weights and one kernel call instead of several small ones.
+/// </summary>
+public sealed class FusedProjections
+{
+    private readonly long[] _sizes;
+
+    public FusedProjections(long inFeatures, long[] outFeatures, bool hasBias, Device? device, ScalarType dtype)
+    {
+        _sizes = outFeatures;
+        var total = outFeatures.Sum();
+        Weight = empty([total, inFeatures], dtype, device).DetachFromDisposeScope();
+        Bias = hasBias ? zeros([total], dtype, device).DetachFromDisposeScope() : null;
+        var parts = new List<Projection>();
+        long offset = 0;
+        foreach (var size in outFeatures)
+        {
+            parts.Add(new Projection(Weight.narrow(0, offset, size), Bias?.narrow(0, offset, size)));
+            offset += size;
+        }
+
+        Parts = parts;
+    }
+
+    public Tensor Weight { get; }
+    public Tensor? Bias { get; }
+    public IReadOnlyList<Projection> Parts { get; }
+
+    /// <summary>Whether the given modules are still exactly these parts (not wrapped, e.g. by LoRA).</summary>
+    public bool Intact(params nn.Module<Tensor, Tensor>[] modules) =>
+        modules.Length == Parts.Count && modules.Select((m, i) => ReferenceEquals(m, Parts[i])).All(same => same);
+
+    /// <summary>All parts' outputs for one input, in order.</summary>
+    public Tensor[] Apply(Tensor input) => Projection.Apply(input, Weight, Bias).split(_sizes, -1);
+}
