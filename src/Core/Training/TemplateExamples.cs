@@ -1,0 +1,38 @@
+using FineTuneMesh.Core.Prompts;
+using FineTuneMesh.Core.Tokenization;
+
+namespace FineTuneMesh.Core.Training;
+
+/// <summary>
+/// Turns template records ({"question": ..., "answer": ...}) into training examples: the prompt is
+/// the template up to the completion field, the completion is the field's text plus the end marker.
+/// Prompt and completion are tokenized separately, exactly as generation will see the prompt.
+/// </summary>
+public static class TemplateExamples
+{
+    public static TrainingExample Build(PromptTemplate template, IReadOnlyDictionary<string, string> record,
+        TextTokenizer tokenizer, int maxLength, string source)
+    {
+        var prompt = template.RenderPrompt(record);
+        var full = template.RenderFull(record);
+        var completion = full[prompt.Length..];
+        if (template.StopString is { } stop && !completion.TrimEnd().EndsWith(stop, StringComparison.Ordinal))
+        {
+            throw new InvalidDataException($"{source}: the completion does not end with the end marker '{stop}'.");
+        }
+
+        var example = new TrainingExample(tokenizer.Encode(prompt), tokenizer.Encode(completion));
+        if (example.CompletionIds.Count == 0)
+        {
+            throw new InvalidDataException($"{source}: the completion is empty, so nothing would be learned.");
+        }
+
+        if (example.Length > maxLength)
+        {
+            throw new InvalidDataException(
+                $"{source}: {example.Length} tokens exceed the maximum sequence length {maxLength}; truncating would cut the end marker.");
+        }
+
+        return example;
+    }
+}
