@@ -24,10 +24,10 @@ public static unsafe class MatVec
     private const long ParallelThreshold = 1 << 16;
 
     public static void BFloat16(float* x, ushort* weights, float* y, int rows, int cols) =>
-        Split(rows, (long)rows * cols, (start, end) => BFloat16Rows(x, weights, y, cols, start, end));
+        Split(rows, (long)rows * cols, (start, end) => Rows<BFloat16Weights>(x, weights, y, cols, start, end));
 
     public static void Float32(float* x, float* weights, float* y, int rows, int cols) =>
-        Split(rows, (long)rows * cols, (start, end) => Float32Rows(x, weights, y, cols, start, end));
+        Split(rows, (long)rows * cols, (start, end) => Rows<Float32Weights>(x, weights, y, cols, start, end));
 
     private static void Split(int rows, long work, Action<int, int> kernel)
     {
@@ -40,11 +40,13 @@ public static unsafe class MatVec
         KernelThreads.Run(rows, kernel);
     }
 
-    private static void BFloat16Rows(float* x, ushort* weights, float* y, int cols, int start, int end)
+    /// <summary>Rows [start, end) of y = W·x; <typeparamref name="TWeights"/> says how weights turn into fp32.</summary>
+    private static void Rows<TWeights>(float* x, void* weights, float* y, int cols, int start, int end)
+        where TWeights : IWeightFormat
     {
         for (var row = start; row < end; row++)
         {
-            var w = weights + (long)row * cols;
+            var w = (byte*)weights + (long)row * cols * TWeights.ElementSize;
             var c = 0;
             var sum = 0f;
             if (Avx512F.IsSupported)
@@ -52,8 +54,8 @@ public static unsafe class MatVec
                 Vector512<float> a = default, b = default;
                 for (; c + 32 <= cols; c += 32)
                 {
-                    a = Avx512F.FusedMultiplyAdd(Widen(w + c), Vector512.Load(x + c), a);
-                    b = Avx512F.FusedMultiplyAdd(Widen(w + c + 16), Vector512.Load(x + c + 16), b);
+                    a = Avx512F.FusedMultiplyAdd(TWeights.Load512(w, c), Vector512.Load(x + c), a);
+                    b = Avx512F.FusedMultiplyAdd(TWeights.Load512(w, c + 16), Vector512.Load(x + c + 16), b);
                 }
 
                 sum = Vector512.Sum(a + b);
@@ -63,8 +65,7 @@ public static unsafe class MatVec
                 Vector256<float> a = default;
                 for (; c + 8 <= cols; c += 8)
                 {
-                    var widened = Avx2.ShiftLeftLogical(Avx2.ConvertToVector256Int32(Vector128.Load(w + c)), 16).AsSingle();
-                    a = Fma.MultiplyAdd(widened, Vector256.Load(x + c), a);
+                    a = Fma.MultiplyAdd(TWeights.Load256(w, c), Vector256.Load(x + c), a);
                 }
 
                 sum = Vector256.Sum(a);
@@ -72,53 +73,48 @@ public static unsafe class MatVec
 
             for (; c < cols; c++)
             {
-                sum += BitConverter.Int32BitsToSingle(w[c] << 16) * x[c];
+                sum += TWeights.Load1(w, c) * x[c];
             }
 
             y[row] = sum;
         }
     }
 
-    private static void Float32Rows(float* x, float* weights, float* y, int cols, int start, int end)
+    /// <summary>How a stored weight row is read as fp32 (a struct type, so the JIT specialises each loop).</summary>
+    private interface IWeightFormat
     {
-        for (var row = start; row < end; row++)
-        {
-            var w = weights + (long)row * cols;
-            var c = 0;
-            var sum = 0f;
-            if (Avx512F.IsSupported)
-            {
-                Vector512<float> a = default, b = default;
-                for (; c + 32 <= cols; c += 32)
-                {
-                    a = Avx512F.FusedMultiplyAdd(Vector512.Load(w + c), Vector512.Load(x + c), a);
-                    b = Avx512F.FusedMultiplyAdd(Vector512.Load(w + c + 16), Vector512.Load(x + c + 16), b);
-                }
-
-                sum = Vector512.Sum(a + b);
-            }
-            else if (Avx2.IsSupported && Fma.IsSupported)
-            {
-                Vector256<float> a = default;
-                for (; c + 8 <= cols; c += 8)
-                {
-                    a = Fma.MultiplyAdd(Vector256.Load(w + c), Vector256.Load(x + c), a);
-                }
-
-                sum = Vector256.Sum(a);
-            }
-
-            for (; c < cols; c++)
-            {
-                sum += w[c] * x[c];
-            }
-
-            y[row] = sum;
-        }
+        static abstract int ElementSize { get; }
+        static abstract Vector512<float> Load512(byte* row, int column);
+        static abstract Vector256<float> Load256(byte* row, int column);
+        static abstract float Load1(byte* row, int column);
     }
 
-    /// <summary>bf16 is the top half of an fp32: widen 16 of them to 32 bits and shift left 16.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Widen(ushort* source) =>
-        Avx512F.ShiftLeftLogical(Avx512F.ConvertToVector512UInt32(Vector256.Load(source)), 16).AsSingle();
+    private readonly struct Float32Weights : IWeightFormat
+    {
+        public static int ElementSize => 4;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Load512(byte* row, int column) => Vector512.Load((float*)row + column);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Load256(byte* row, int column) => Vector256.Load((float*)row + column);
+
+        public static float Load1(byte* row, int column) => ((float*)row)[column];
+    }
+
+    /// <summary>bf16 is the top half of an fp32: widen to 32 bits and shift left 16.</summary>
+    private readonly struct BFloat16Weights : IWeightFormat
+    {
+        public static int ElementSize => 2;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Load512(byte* row, int column) =>
+            Avx512F.ShiftLeftLogical(Avx512F.ConvertToVector512UInt32(Vector256.Load((ushort*)row + column)), 16).AsSingle();
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Load256(byte* row, int column) =>
+            Avx2.ShiftLeftLogical(Avx2.ConvertToVector256Int32(Vector128.Load((ushort*)row + column)), 16).AsSingle();
+
+        public static float Load1(byte* row, int column) => BitConverter.Int32BitsToSingle(((ushort*)row)[column] << 16);
+    }
 }
