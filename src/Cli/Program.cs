@@ -29,6 +29,7 @@ app.Configure(config =>
     config.AddCommand<LogitsCommand>("logits").WithDescription("Print the last-position logits and a greedy continuation.");
     config.AddCommand<GenerateCommand>("generate").WithDescription("Generate a completion, streamed to the terminal.");
     config.AddCommand<ChatCommand>("chat").WithDescription("Chat with a model interactively.");
+    config.AddCommand<TrainCommand>("train").WithDescription("Fine-tune a LoRA adapter on the CPU (PEFT format).");
     config.AddBranch("bench", bench =>
     {
         bench.SetDescription("Benchmarks that print tables.");

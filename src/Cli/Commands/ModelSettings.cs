@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using FineTuneMesh.Core;
+using FineTuneMesh.Core.Lora;
 using FineTuneMesh.Core.Modeling;
 using Spectre.Console.Cli;
 
@@ -16,12 +17,24 @@ public class ModelSettings : CommandSettings
     [Description("Compute dtype: fp32 or bf16 (default: FINETUNE_DTYPE or fp32).")]
     public string? DType { get; init; }
 
+    [CommandOption("--adapter <DIR>")]
+    [Description("A LoRA adapter folder (PEFT format) to apply on top of the model.")]
+    public string? Adapter { get; init; }
+
     [CommandOption("--json")]
     [Description("Print machine-readable JSON.")]
     public bool Json { get; init; }
 
     public string ResolveFolder() => ModelLocator.Resolve(Model);
 
-    public LanguageModel LoadModel() =>
-        LanguageModel.Load(ResolveFolder(), DTypeNames.Parse(DType ?? Environment.GetEnvironmentVariable("FINETUNE_DTYPE") ?? "fp32"));
+    public LanguageModel LoadModel()
+    {
+        var model = LanguageModel.Load(ResolveFolder(), DTypeNames.Parse(DType ?? Environment.GetEnvironmentVariable("FINETUNE_DTYPE") ?? "fp32"));
+        if (Adapter is not null)
+        {
+            AdapterFiles.Load(Adapter, model.Network);
+        }
+
+        return model;
+    }
 }

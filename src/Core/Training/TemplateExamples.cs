@@ -21,18 +21,6 @@ public static class TemplateExamples
             throw new InvalidDataException($"{source}: the completion does not end with the end marker '{stop}'.");
         }
 
-        var example = new TrainingExample(tokenizer.Encode(prompt), tokenizer.Encode(completion));
-        if (example.CompletionIds.Count == 0)
-        {
-            throw new InvalidDataException($"{source}: the completion is empty, so nothing would be learned.");
-        }
-
-        if (example.Length > maxLength)
-        {
-            throw new InvalidDataException(
-                $"{source}: {example.Length} tokens exceed the maximum sequence length {maxLength}; truncating would cut the end marker.");
-        }
-
-        return example;
+        return new TrainingExample(tokenizer.Encode(prompt), tokenizer.Encode(completion)).EnsureTrainable(maxLength, source);
     }
 }
