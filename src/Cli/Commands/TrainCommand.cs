@@ -32,6 +32,17 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         [CommandOption("--grad-accum <N>")] public int GradientAccumulation { get; init; } = 1;
         [CommandOption("--max-length <N>")] public int MaxLength { get; init; } = 512;
         [CommandOption("--seed <N>")] public long Seed { get; init; } = 42;
+        [CommandOption("--schedule <NAME>"), Description("cosine (default), linear or constant.")] public string Schedule { get; init; } = "cosine";
+        [CommandOption("--warmup <FRACTION>")] public double Warmup { get; init; } = 0.1;
+        [CommandOption("--weight-decay <W>")] public double WeightDecay { get; init; }
+        [CommandOption("--eval-fraction <F>"), Description("Hold-out share for eval loss (default 0.1; none under 5 examples).")]
+        public double EvalFraction { get; init; } = 0.1;
+        [CommandOption("--eval-every <STEPS>"), Description("Evaluate every N steps (default: each epoch).")] public int EvalEvery { get; init; }
+        [CommandOption("--patience <N>"), Description("Stop after N evaluations without improvement (default: never).")]
+        public int Patience { get; init; }
+        [CommandOption("--checkpoint <DIR>"), Description("Resumable checkpoint folder; an existing one is resumed.")]
+        public string? Checkpoint { get; init; }
+        [CommandOption("--checkpoint-every <STEPS>")] public int CheckpointEvery { get; init; }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -56,6 +67,12 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             GradientAccumulation = settings.GradientAccumulation,
             MaxSequenceLength = settings.MaxLength,
             Seed = settings.Seed,
+            Schedule = settings.Schedule,
+            WarmupFraction = settings.Warmup,
+            WeightDecay = settings.WeightDecay,
+            EvalEverySteps = settings.EvalEvery,
+            EarlyStoppingPatience = settings.Patience,
+            CheckpointEverySteps = settings.CheckpointEvery,
         };
         lora.Validate();
         options.Validate();
@@ -63,23 +80,30 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         using var model = settings.LoadModel();
         var template = settings.Template is null ? null : PromptTemplate.Parse(File.ReadAllText(settings.Template));
         var examples = DatasetReader.Read(settings.Data, model.Tokenizer, settings.MaxLength, template);
+        var (train, eval) = TrainingPlan.HoldOut(examples, settings.EvalFraction, settings.Seed);
         var adapters = LoraApplier.Apply(model.Network, lora, settings.Seed);
-        AnsiConsole.MarkupLineInterpolated($"{examples.Count} examples; {ParameterCounts.Of(model.Network)}");
+        AnsiConsole.MarkupLineInterpolated($"{train.Count} training and {eval.Count} hold-out examples; {ParameterCounts.Of(model.Network)}");
 
-        var losses = AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
+        var result = AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(),
             new RemainingTimeColumn()).Start(display =>
         {
             var task = display.AddTask("training");
-            return new LoraTrainer(model.Network, options).Train(examples, new SynchronousProgress(p =>
+            double? lastEval = null;
+            return new LoraTrainer(model.Network, options).Train(train, eval, new SynchronousProgress(p =>
             {
+                lastEval = p.EvalLoss ?? lastEval;
                 task.MaxValue = p.TotalSteps;
                 task.Value = p.Step;
-                task.Description = $"epoch {p.Epoch} step {p.Step}/{p.TotalSteps} loss {p.Loss:F4} {p.TokensPerSecond:F0} tok/s";
-            }), cancellationToken);
+                task.Description = $"epoch {p.Epoch} step {p.Step}/{p.TotalSteps} loss {p.Loss:F4}" +
+                    (lastEval is { } e ? $" eval {e:F4}" : "") + $" {p.TokensPerSecond:F0} tok/s";
+            }), settings.Checkpoint, cancellationToken);
         });
 
         AdapterFiles.Save(settings.Output, adapters, lora, model.Folder, revision: null);
-        AnsiConsole.MarkupLineInterpolated($"loss {losses[0]:F4} -> {losses[^1]:F4}; adapter written to [bold]{settings.Output}[/]");
+        var best = result.BestStep is { } step ? $"; kept step {step} (eval loss {result.BestEvalLoss:F4})" : "";
+        var early = result.StoppedEarly ? $"; stopped early after {result.Steps} of {result.TotalSteps} steps" : "";
+        AnsiConsole.MarkupLineInterpolated(
+            $"loss {result.Losses[0]:F4} -> {result.Losses[^1]:F4}{best}{early}; adapter written to [bold]{settings.Output}[/]");
         return 0;
     }
 

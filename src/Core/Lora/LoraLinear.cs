@@ -12,6 +12,11 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
 {
     private readonly double _dropout;
 
+    // Dropout draws from the adapter's own generator, reseeded by the trainer every step: the
+    // process-wide torch generator is shared with everything else running, which would make a
+    // resumed run (or two runs side by side) draw different masks.
+    private readonly TorchSharp.torch.Generator _dropoutGenerator = new(0);
+
     public LoraLinear(Projection baseLayer, LoraSettings settings, TorchSharp.torch.Generator? generator = null)
         : base(nameof(LoraLinear))
     {
@@ -48,9 +53,18 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor input)
     {
-        var x = training && _dropout > 0 ? nn.functional.dropout(input, _dropout, training: true) : input;
+        var x = input;
+        if (training && _dropout > 0)
+        {
+            var keep = rand(input.shape, generator: _dropoutGenerator, dtype: input.dtype, device: input.device) >= _dropout;
+            x = input * keep / (1 - _dropout);
+        }
+
         return BaseLayer.call(input) + LoraB.call(LoraA.call(x)) * Scaling;
     }
+
+    /// <summary>Fixes the dropout masks of the next forward passes.</summary>
+    public void SeedDropout(long seed) => _dropoutGenerator.manual_seed(seed);
 
     /// <summary>The dense update ΔW = B·A·scaling, shaped like the base weight.</summary>
     public Tensor Delta() => LoraB.Weight.matmul(LoraA.Weight) * Scaling;

@@ -1,20 +1,21 @@
 using System.Diagnostics;
 using FineTuneMesh.Core.Lora;
 using FineTuneMesh.Core.Modeling;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace FineTuneMesh.Core.Training;
 
 /// <summary>
-/// The training recipe: shuffle, batch, completion-only loss, gradient accumulation, clipping,
-/// AdamW on the adapter parameters only, warm-up plus cosine schedule. The model must already
-/// carry adapters (<see cref="LoraApplier"/>); its base weights stay frozen.
+/// The training recipe: a seeded plan of length-bucketed batches, completion-only loss, gradient
+/// accumulation, clipping, AdamW on the adapter parameters only, warm-up plus decay, evaluation on
+/// a hold-out set with early stopping and best-adapter selection, and resumable checkpoints. The
+/// model must already carry adapters (<see cref="LoraApplier"/>); its base weights stay frozen.
+/// Dropout is seeded per step, so a resumed run repeats exactly what an uninterrupted one does.
 /// </summary>
 public sealed class LoraTrainer(CausalLanguageModel model, TrainingOptions options)
 {
-    public IReadOnlyList<double> Train(IReadOnlyList<TrainingExample> examples, IProgress<TrainingProgress>? progress = null,
-        CancellationToken cancellationToken = default)
+    public TrainingResult Train(IReadOnlyList<TrainingExample> examples, IReadOnlyList<TrainingExample>? evalExamples = null,
+        IProgress<TrainingProgress>? progress = null, string? checkpointFolder = null, CancellationToken cancellationToken = default)
     {
         options.Validate();
         if (examples.Count == 0)
@@ -22,35 +23,55 @@ public sealed class LoraTrainer(CausalLanguageModel model, TrainingOptions optio
             throw new ArgumentException("no training examples.");
         }
 
-        var trainable = model.parameters().Where(p => p.requires_grad).ToList();
+        var trainable = TrainingCheckpoint.Trainable(model);
         if (trainable.Count == 0)
         {
             throw new InvalidOperationException("the model has no trainable parameters; apply LoRA adapters first.");
         }
 
-        torch.manual_seed(options.Seed);
-        var optimizer = optim.AdamW(trainable, options.LearningRate, weight_decay: options.WeightDecay);
-        var batchesPerEpoch = (examples.Count + options.BatchSize - 1) / options.BatchSize;
-        var totalSteps = options.Epochs * ((batchesPerEpoch + options.GradientAccumulation - 1) / options.GradientAccumulation);
-        var random = new Random((int)options.Seed);
-        var losses = new List<double>();
-        var step = 0;
+        var evalSet = evalExamples ?? [];
+        var plan = new TrainingPlan(examples, options);
+        var optimizer = optim.AdamW(trainable.Select(p => p.Value), options.LearningRate, weight_decay: options.WeightDecay);
+        var run = new RunState(options.Seed, plan.TotalSteps);
+        if (checkpointFolder is not null && TrainingCheckpoint.Exists(checkpointFolder))
+        {
+            run = RunState.Resume(TrainingCheckpoint.Load(checkpointFolder, model, optimizer), options.Seed, plan.TotalSteps, checkpointFolder);
+        }
+
+        var clock = Stopwatch.StartNew();
+        var firstStep = run.Step;
         model.train();
         try
         {
-            for (var epoch = 0; epoch < options.Epochs; epoch++)
+            while (run.Step < plan.TotalSteps && !run.StoppedEarly)
             {
-                var order = Enumerable.Range(0, examples.Count).OrderBy(_ => random.Next()).ToArray();
-                var batches = order.Chunk(options.BatchSize).Select(ids => ids.Select(i => examples[i]).ToList()).ToList();
-                foreach (var group in batches.Chunk(options.GradientAccumulation))
+                if (cancellationToken.IsCancellationRequested)
                 {
+                    Save(checkpointFolder, optimizer, run);
                     cancellationToken.ThrowIfCancellationRequested();
-                    var clock = Stopwatch.StartNew();
-                    var loss = Step(optimizer, trainable, group, LearningRateSchedule.At(step, totalSteps, options.LearningRate, options.WarmupFraction), out var tokens);
-                    losses.Add(loss);
-                    step++;
-                    progress?.Report(new TrainingProgress(step, totalSteps, epoch + 1, loss,
-                        optimizer.ParamGroups.First().LearningRate, tokens / clock.Elapsed.TotalSeconds));
+                }
+
+                var step = run.Step;
+                var stepClock = Stopwatch.StartNew();
+                var learningRate = LearningRateSchedule.At(options.Schedule, step, plan.TotalSteps, options.LearningRate, options.WarmupFraction);
+                var loss = Step(optimizer, trainable, plan.Step(step), learningRate, step, out var tokens);
+                run.Losses.Add(loss);
+                run.Step++;
+
+                double? evalLoss = null;
+                var evaluateNow = options.EvalEverySteps > 0 ? run.Step % options.EvalEverySteps == 0 : plan.EndsEpoch(step);
+                if (evalSet.Count > 0 && (evaluateNow || run.Step == plan.TotalSteps))
+                {
+                    evalLoss = Evaluate(evalSet);
+                    run.RecordEvaluation(evalLoss.Value, trainable, options.EarlyStoppingPatience);
+                }
+
+                var perStep = clock.Elapsed / (run.Step - firstStep);
+                progress?.Report(new TrainingProgress(run.Step, plan.TotalSteps, plan.EpochOf(step), loss, evalLoss, learningRate,
+                    tokens / stepClock.Elapsed.TotalSeconds, perStep * (plan.TotalSteps - run.Step)));
+                if (options.CheckpointEverySteps > 0 && run.Step % options.CheckpointEverySteps == 0)
+                {
+                    Save(checkpointFolder, optimizer, run);
                 }
             }
         }
@@ -59,13 +80,29 @@ public sealed class LoraTrainer(CausalLanguageModel model, TrainingOptions optio
             model.eval();
         }
 
-        return losses;
+        Save(checkpointFolder, optimizer, run);
+        run.RestoreBest(trainable);
+        return run.ToResult(clock.Elapsed);
     }
 
-    private double Step(optim.Optimizer optimizer, List<TorchSharp.Modules.Parameter> trainable, List<TrainingExample>[] group,
-        double learningRate, out long tokens)
+    private void Save(string? folder, TorchSharp.Modules.AdamW optimizer, RunState run)
+    {
+        if (folder is not null)
+        {
+            TrainingCheckpoint.Save(folder, model, optimizer, run.ToState(), run.Best);
+        }
+    }
+
+    private double Step(TorchSharp.Modules.AdamW optimizer, List<KeyValuePair<string, TorchSharp.Modules.Parameter>> trainable,
+        TrainingExample[][] group, double learningRate, int step, out long tokens)
     {
         using var scope = NewDisposeScope();
+        var adapterIndex = 0;
+        foreach (var adapter in model.modules().OfType<LoraLinear>())
+        {
+            adapter.SeedDropout(unchecked(options.Seed * 1_000_003 + step * 1_009 + adapterIndex++));
+        }
+
         foreach (var paramGroup in optimizer.ParamGroups)
         {
             paramGroup.LearningRate = learningRate;
@@ -82,8 +119,37 @@ public sealed class LoraTrainer(CausalLanguageModel model, TrainingOptions optio
             tokens += batch.Sum(e => e.Length);
         }
 
-        nn.utils.clip_grad_norm_(trainable, options.MaxGradientNorm);
+        nn.utils.clip_grad_norm_(trainable.Select(p => p.Value), options.MaxGradientNorm);
         optimizer.step();
         return total;
+    }
+
+    /// <summary>Token-weighted mean completion loss over the hold-out set, without dropout or gradients.</summary>
+    public double Evaluate(IReadOnlyList<TrainingExample> examples)
+    {
+        var wasTraining = model.training;
+        model.eval();
+        try
+        {
+            using var noGrad = no_grad();
+            double sum = 0;
+            long count = 0;
+            foreach (var batch in examples.Chunk(options.BatchSize))
+            {
+                using var scope = NewDisposeScope();
+                var (loss, tokens) = CompletionLoss.Compute(model, batch);
+                sum += loss.item<float>() * tokens;
+                count += tokens;
+            }
+
+            return sum / count;
+        }
+        finally
+        {
+            if (wasTraining)
+            {
+                model.train();
+            }
+        }
     }
 }

@@ -1,4 +1,12 @@
 namespace FineTuneMesh.Core.Training;
 
-/// <summary>Reported after every optimiser step.</summary>
-public sealed record TrainingProgress(int Step, int TotalSteps, int Epoch, double Loss, double LearningRate, double TokensPerSecond);
+/// <summary>Reported after every optimiser step; <see cref="EvalLoss"/> is set on steps that evaluated.</summary>
+public sealed record TrainingProgress(
+    int Step,
+    int TotalSteps,
+    int Epoch,
+    double Loss,
+    double? EvalLoss,
+    double LearningRate,
+    double TokensPerSecond,
+    TimeSpan Remaining);

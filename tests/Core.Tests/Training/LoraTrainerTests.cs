@@ -32,7 +32,7 @@ public class LoraTrainerTests(TinyModelFolder tiny, ITestOutputHelper output) : 
         var losses = new LoraTrainer(model.Network, new TrainingOptions
         {
             LearningRate = 1e-2, Epochs = 40, BatchSize = 3, WarmupFraction = 0.05, Seed = 1,
-        }).Train(examples);
+        }).Train(examples).Losses;
 
         output.WriteLine($"loss {losses[0]:F3} -> {losses[^1]:F3} over {losses.Count} steps");
         Assert.True(losses[^1] < 0.1 * losses[0], $"loss {losses[0]:F3} -> {losses[^1]:F3}");
