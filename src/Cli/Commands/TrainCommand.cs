@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using FineTuneMesh.Core.Hub;
 using FineTuneMesh.Core.Lora;
 using FineTuneMesh.Core.Prompts;
 using FineTuneMesh.Core.Training;
@@ -99,7 +100,8 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             }), settings.Checkpoint, cancellationToken);
         });
 
-        AdapterFiles.Save(settings.Output, adapters, lora, model.Folder, revision: null);
+        var provenance = ModelProvenance.Of(model.Folder);
+        AdapterFiles.Save(settings.Output, adapters, lora, provenance.NameOrPath, provenance.Revision);
         var best = result.BestStep is { } step ? $"; kept step {step} (eval loss {result.BestEvalLoss:F4})" : "";
         var early = result.StoppedEarly ? $"; stopped early after {result.Steps} of {result.TotalSteps} steps" : "";
         AnsiConsole.MarkupLineInterpolated(
