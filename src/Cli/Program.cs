@@ -30,6 +30,7 @@ app.Configure(config =>
     config.AddCommand<GenerateCommand>("generate").WithDescription("Generate a completion, streamed to the terminal.");
     config.AddCommand<ChatCommand>("chat").WithDescription("Chat with a model interactively.");
     config.AddCommand<TrainCommand>("train").WithDescription("Fine-tune a LoRA adapter on the CPU (PEFT format).");
+    config.AddCommand<EvalCommand>("eval").WithDescription("Measure how well a model follows a template: adherence, early stops, run-ons, exact match.");
     config.AddBranch("bench", bench =>
     {
         bench.SetDescription("Benchmarks that print tables.");
