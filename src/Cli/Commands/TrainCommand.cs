@@ -102,10 +102,12 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
 
         var provenance = ModelProvenance.Of(model.Folder);
         AdapterFiles.Save(settings.Output, adapters, lora, provenance.NameOrPath, provenance.Revision);
+        RunReport.Write(settings.Output, new { lora, options, train_examples = train.Count, eval_examples = eval.Count },
+            result.Losses, result.EvalLosses, result.Duration);
         var best = result.BestStep is { } step ? $"; kept step {step} (eval loss {result.BestEvalLoss:F4})" : "";
         var early = result.StoppedEarly ? $"; stopped early after {result.Steps} of {result.TotalSteps} steps" : "";
         AnsiConsole.MarkupLineInterpolated(
-            $"loss {result.Losses[0]:F4} -> {result.Losses[^1]:F4}{best}{early}; adapter written to [bold]{settings.Output}[/]");
+            $"loss {result.Losses[0]:F4} -> {result.Losses[^1]:F4}{best}{early}; adapter, metrics.json and loss.svg written to [bold]{settings.Output}[/]");
         return 0;
     }
 

@@ -62,7 +62,7 @@ public class EvaluatorTests(TinyModelFolder tiny, ITestOutputHelper output) : IC
         var losses = new LoraTrainer(model.Network, new TrainingOptions
         {
             LearningRate = 1e-2, Epochs = 50, BatchSize = 5, WarmupFraction = 0.05, Seed = 2,
-        }).Train(examples);
+        }).Train(examples).Losses;
         var trainedSeen = await Evaluator.RunAsync(model, _template, _training, _greedy);
         var trainedHeldOut = await Evaluator.RunAsync(model, _template, _heldOut, _greedy);
 
