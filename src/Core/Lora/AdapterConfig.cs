@@ -23,6 +23,9 @@ public sealed record AdapterConfig
     [JsonPropertyName("use_rslora")] public bool UseRsLora { get; init; }
     [JsonPropertyName("use_dora")] public bool UseDora { get; init; }
     [JsonPropertyName("modules_to_save")] public JsonElement? ModulesToSave { get; init; }
+    [JsonPropertyName("rank_pattern")] public JsonElement? RankPattern { get; init; }
+    [JsonPropertyName("alpha_pattern")] public JsonElement? AlphaPattern { get; init; }
+    [JsonPropertyName("layers_to_transform")] public JsonElement? LayersToTransform { get; init; }
 
     public static AdapterConfig From(LoraSettings settings, string? baseModel, string? revision) => new()
     {
@@ -48,6 +51,12 @@ public sealed record AdapterConfig
                 $"{source}: DoRA, rsLoRA, fan_in_fan_out, trained biases and modules_to_save are not supported.");
         }
 
+        if (IsSet(RankPattern) || IsSet(AlphaPattern) || IsSet(LayersToTransform))
+        {
+            throw new NotSupportedException(
+                $"{source}: per-layer rank_pattern, alpha_pattern and layers_to_transform are not supported; every target must share r and lora_alpha.");
+        }
+
         var targets = TargetModules.ValueKind switch
         {
             JsonValueKind.Array => TargetModules.EnumerateArray().Select(t => t.GetString() ?? "").ToList(),
@@ -66,4 +75,12 @@ public sealed record AdapterConfig
 
         return settings;
     }
+
+    private static bool IsSet(JsonElement? value) => value?.ValueKind switch
+    {
+        JsonValueKind.Object => value.Value.EnumerateObject().Any(),
+        JsonValueKind.Array => value.Value.GetArrayLength() > 0,
+        JsonValueKind.Number => true,
+        _ => false,
+    };
 }

@@ -103,5 +103,10 @@ public class LoraTests
         File.WriteAllText(configPath, File.ReadAllText(configPath).Replace("q_proj", "lm_head"));
         using var again = ModelLoader.Load(path);
         Assert.Contains("unknown LoRA target(s) lm_head", Assert.Throws<InvalidDataException>(() => AdapterFiles.Load(adapterFolder.Path, again)).Message);
+
+        // PEFT writes empty patterns by default; a real per-layer pattern would change the maths, so it is refused.
+        File.WriteAllText(configPath, File.ReadAllText(configPath).Replace("lm_head", "q_proj").TrimEnd().TrimEnd('}') + ", \"rank_pattern\": {}, \"alpha_pattern\": {\"q_proj\": 32}}");
+        using var patterned = ModelLoader.Load(path);
+        Assert.Contains("alpha_pattern", Assert.Throws<NotSupportedException>(() => AdapterFiles.Load(adapterFolder.Path, patterned)).Message);
     }
 }
