@@ -30,6 +30,11 @@ app.Configure(config =>
     config.AddCommand<GenerateCommand>("generate").WithDescription("Generate a completion, streamed to the terminal.");
     config.AddCommand<ChatCommand>("chat").WithDescription("Chat with a model interactively.");
     config.AddCommand<TrainCommand>("train").WithDescription("Fine-tune a LoRA adapter on the CPU (PEFT format).");
+    config.AddBranch("adapter", adapter =>
+    {
+        adapter.SetDescription("Work with LoRA adapter folders.");
+        adapter.AddCommand<AdapterMergeCommand>("merge").WithDescription("Fold a LoRA adapter into the base weights and write a Hugging Face model folder.");
+    });
     config.AddBranch("bench", bench =>
     {
         bench.SetDescription("Benchmarks that print tables.");
