@@ -15,4 +15,19 @@ public static class ProcessMemory
         var line = File.ReadLines(status).FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
         return line is null ? 0 : double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024;
     }
+
+    /// <summary>Resets the peak to the current resident set (Linux 4.0+), so a peak can be measured per phase.</summary>
+    /// <returns>whether the kernel accepted the reset</returns>
+    public static bool ResetPeak()
+    {
+        try
+        {
+            File.WriteAllText("/proc/self/clear_refs", "5");
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
 }
