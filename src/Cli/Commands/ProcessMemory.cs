@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace FineTuneMesh.Cli.Commands;
 
 /// <summary>Reads this process's memory use from /proc (Linux); 0 elsewhere.</summary>
@@ -30,4 +32,28 @@ public static class ProcessMemory
             return false;
         }
     }
+
+    /// <summary>
+    /// Hands memory that glibc's malloc keeps after frees back to the system, so that a peak measured
+    /// next does not carry what an earlier phase (a disposed fp32 model) left behind.
+    /// </summary>
+    public static void TrimAllocator()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+
+        try
+        {
+            _ = MallocTrim(0);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            // Not glibc (musl, jemalloc preloaded without the symbol): nothing to trim.
+        }
+    }
+
+    [DllImport("libc", EntryPoint = "malloc_trim")]
+    private static extern int MallocTrim(nuint pad);
 }
