@@ -31,10 +31,16 @@ app.Configure(config =>
     config.AddCommand<ChatCommand>("chat").WithDescription("Chat with a model interactively.");
     config.AddCommand<TrainCommand>("train").WithDescription("Fine-tune a LoRA adapter on the CPU (PEFT format).");
     config.AddCommand<EvalCommand>("eval").WithDescription("Measure how well a model follows a template: adherence, early stops, run-ons, exact match.");
+    config.AddBranch("adapter", adapter =>
+    {
+        adapter.SetDescription("Work with LoRA adapter folders.");
+        adapter.AddCommand<AdapterMergeCommand>("merge").WithDescription("Fold a LoRA adapter into the base weights and write a Hugging Face model folder.");
+    });
     config.AddBranch("bench", bench =>
     {
         bench.SetDescription("Benchmarks that print tables.");
         bench.AddCommand<BenchGenerateCommand>("generate").WithDescription("Prefill and decode speed, fp32 and bf16, against llama.cpp on the same weights.");
+        bench.AddCommand<BenchTrainCommand>("train").WithDescription("LoRA training speed, fp32 and bf16, with MFU against a measured matmul peak; the seed's job end to end.");
         bench.AddCommand<BenchLlamaCppCommand>("llama-cpp").IsHidden();
     });
 });

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using FineTuneMesh.Core.Generation;
+using FineTuneMesh.Core.Lora;
 using FineTuneMesh.Core.Modeling;
 using Spectre.Console.Cli;
 
@@ -19,6 +20,11 @@ public sealed class LogitsCommand : Command<LogitsCommand.Settings>
         var ids = ParseIds(settings.Ids);
         var dtype = DTypeNames.Parse(settings.DType ?? "fp32");
         using var model = ModelLoader.Load(settings.ResolveFolder(), dtype);
+        if (settings.Adapter is not null)
+        {
+            AdapterFiles.Load(settings.Adapter, model);
+        }
+
         var (logits, greedy) = LogitsProbe.Run(model, ids, settings.Greedy);
         if (settings.Json)
         {
