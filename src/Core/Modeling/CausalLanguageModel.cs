@@ -1,3 +1,4 @@
+using FineTuneMesh.Core.Kernels;
 using static TorchSharp.torch;
 
 namespace FineTuneMesh.Core.Modeling;
@@ -36,6 +37,8 @@ public sealed class CausalLanguageModel : nn.Module
     /// <summary>Logits [B, vocab] of the last position only: generation needs no others.</summary>
     public Tensor ForwardLast(Tensor inputIds, KvCache? cache = null)
     {
+        // One new token is a decode step: memory-bound kernels that bring their own threads.
+        using var threads = inputIds.NumberOfElements == 1 ? DecodeThreading.Enter() : default;
         var hidden = Model.Forward(inputIds, cache, null);
         return Logits(hidden.select(1, hidden.shape[1] - 1));
     }
