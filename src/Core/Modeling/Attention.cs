@@ -104,4 +104,13 @@ public sealed class Attention : nn.Module
         var groups = _heads / _kvHeads;
         return kv.unsqueeze(2).expand(batch, _kvHeads, groups, length, _headDim).reshape(batch, _heads, length, _headDim);
     }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing)
+        {
+            _qkv.Dispose();
+        }
+    }
 }

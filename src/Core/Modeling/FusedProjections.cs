@@ -8,7 +8,7 @@ namespace FineTuneMesh.Core.Modeling;
 /// checkpoint name (its weight is a view), but together they run as one matrix product: one pass
 /// over the weights and one kernel call instead of several small ones.
 /// </summary>
-public sealed class FusedProjections
+public sealed class FusedProjections : IDisposable
 {
     private readonly long[] _sizes;
 
@@ -39,4 +39,11 @@ public sealed class FusedProjections
 
     /// <summary>All parts' outputs for one input, in order.</summary>
     public Tensor[] Apply(Tensor input) => Projection.Apply(input, Weight, Bias).split(_sizes, -1);
+
+    /// <summary>Releases the shared buffers (the parts' views are released with their module).</summary>
+    public void Dispose()
+    {
+        Weight.Dispose();
+        Bias?.Dispose();
+    }
 }

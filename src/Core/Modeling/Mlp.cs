@@ -45,4 +45,13 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
         var gateUp = _gateUp.Intact(gate, up) ? _gateUp.Apply(x) : [gate.call(x), up.call(x)];
         return _projections["down_proj"].call(nn.functional.silu(gateUp[0]) * gateUp[1]);
     }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing)
+        {
+            _gateUp.Dispose();
+        }
+    }
 }
