@@ -96,6 +96,10 @@ public sealed class CheckpointReader : IDisposable
 
     public string FileOf(string name) => _fileByTensor[name].Path;
 
+    public void ReadInto(string name, Tensor destination) => (_fileByTensor.TryGetValue(name, out var file)
+        ? file
+        : throw new KeyNotFoundException($"no tensor named '{name}' in the checkpoint.")).ReadInto(name, destination);
+
     public Tensor Read(string name) => _fileByTensor.TryGetValue(name, out var file)
         ? file.Read(name)
         : throw new KeyNotFoundException($"no tensor named '{name}' in the checkpoint.");

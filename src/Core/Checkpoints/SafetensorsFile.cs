@@ -62,6 +62,26 @@ public sealed class SafetensorsFile : IDisposable
         return tensor;
     }
 
+    /// <summary>
+    /// Copies a tensor into <paramref name="destination"/> (same shape). When the dtype matches and
+    /// the destination is contiguous CPU memory the bytes go straight from the file into it, with
+    /// no intermediate tensor; otherwise the tensor is read and converted.
+    /// </summary>
+    public void ReadInto(string name, Tensor destination)
+    {
+        var entry = Entries.TryGetValue(name, out var e) ? e
+            : throw new KeyNotFoundException($"{Path}: no tensor named '{name}'.");
+        SafetensorsDType.TryGet(entry.DType, out var type);
+        if (type == destination.dtype && destination.is_contiguous() && destination.device_type == TorchSharp.DeviceType.CPU)
+        {
+            ReadBytes(entry, destination);
+            return;
+        }
+
+        using var scope = NewDisposeScope();
+        destination.copy_(Read(name));
+    }
+
     private void ReadBytes(SafetensorsEntry entry, Tensor destination)
     {
         // Tensor.bytes is a span over the tensor's own (contiguous, CPU) storage: no extra copy.

@@ -38,9 +38,8 @@ public static class WeightLoader
                     $"{checkpoint.FileOf(name)}: '{name}' has shape [{string.Join(",", entry.Shape)}] but the config implies [{string.Join(",", parameter.shape)}].");
             }
 
-            using var scope = NewDisposeScope();
             HugePages.Advise(parameter);
-            parameter.copy_(checkpoint.Read(name));
+            checkpoint.ReadInto(name, parameter);
         }
     }
 }
