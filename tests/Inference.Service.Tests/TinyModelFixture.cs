@@ -1,0 +1,65 @@
+using FineTuneMesh.Core;
+using FineTuneMesh.Core.Checkpoints;
+using FineTuneMesh.Core.Lora;
+using FineTuneMesh.Core.Modeling;
+using static TorchSharp.torch;
+
+namespace FineTuneMesh.Inference.Service.Tests;
+
+/// <summary>
+/// One tiny model folder, an adapters root holding one trained-looking adapter ("tuned"), the
+/// service serving them, and the same model loaded in-process as the reference.
+/// </summary>
+public sealed class TinyModelFixture : IDisposable
+{
+    public const string AdapterName = "tuned";
+
+    private readonly TempFolder _folder = new();
+
+    public TinyModelFixture()
+    {
+        ModelFolder = _folder.Sub("model");
+        AdaptersRoot = _folder.Sub("adapters");
+        ModelFolderInitializer.Write(ModelFolder, new ModelFolderInitializer.Options { Std = 0.2, Seed = 11 });
+        WriteAdapter(ModelFolder, Path.Combine(AdaptersRoot, AdapterName));
+        Directory.CreateDirectory(Path.Combine(AdaptersRoot, "broken"));
+        Reference = LanguageModel.Load(ModelFolder);
+        Server = new InferenceServer(ModelFolder, new Dictionary<string, string?>
+        {
+            ["Inference:AdaptersRoot"] = AdaptersRoot,
+            ["Inference:MaxConcurrentGenerations"] = "4",
+        });
+    }
+
+    public string ModelFolder { get; }
+
+    public string AdaptersRoot { get; }
+
+    public LanguageModel Reference { get; }
+
+    public InferenceServer Server { get; }
+
+    public void Dispose()
+    {
+        Server.Dispose();
+        Reference.Dispose();
+        _folder.Dispose();
+    }
+
+    /// <summary>LoRA on every linear layer with B drawn at random, as if trained, saved in PEFT's layout.</summary>
+    private static void WriteAdapter(string modelFolder, string adapterFolder)
+    {
+        var settings = new LoraSettings { Rank = 4, Alpha = 8, TargetModules = ["all-linear"] };
+        using var network = ModelLoader.Load(modelFolder);
+        var adapters = LoraApplier.Apply(network, settings, seed: 3);
+        using (no_grad())
+        {
+            foreach (var adapter in adapters.Values)
+            {
+                adapter.LoraB.Weight.normal_(0, 0.5);
+            }
+        }
+
+        AdapterFiles.Save(adapterFolder, adapters, settings, null, null);
+    }
+}
