@@ -124,7 +124,12 @@ public sealed class GenerateTests(TinyModelFixture tiny)
 
         var error = await Assert.ThrowsAsync<RpcException>(() => StreamedGeneration.ReadAsync(call));
 
-        Assert.Equal(StatusCode.DeadlineExceeded, error.StatusCode);
+        // grpc-dotnet's server resets a stream whose deadline passes after its response began; whether
+        // the client's own deadline timer or that reset reaches the client first is a race, and the
+        // TestServer reports the reset as UNAVAILABLE. Either way the call ends and decoding stops.
+        Assert.True(error.StatusCode == StatusCode.DeadlineExceeded
+            || (error.StatusCode == StatusCode.Unavailable && error.Status.Detail.Contains("reset", StringComparison.Ordinal)),
+            error.ToString());
         await WaitUntilIdle(TimeSpan.FromSeconds(3));
     }
 

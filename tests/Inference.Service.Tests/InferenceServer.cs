@@ -40,6 +40,12 @@ public sealed class InferenceServer : IDisposable
 
     public HttpClient CreateHttpClient() => _factory.CreateClient();
 
+    /// <summary>Another channel to the same server, for clients of other services (health, reflection).</summary>
+    public GrpcChannel CreateGrpcChannel() => GrpcChannel.ForAddress(_factory.Server.BaseAddress, new GrpcChannelOptions
+    {
+        HttpHandler = _factory.Server.CreateHandler(),
+    });
+
     public void Dispose()
     {
         _channel.Dispose();

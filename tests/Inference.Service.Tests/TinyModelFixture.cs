@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using FineTuneMesh.Core;
 using FineTuneMesh.Core.Checkpoints;
 using FineTuneMesh.Core.Lora;
@@ -8,7 +9,9 @@ namespace FineTuneMesh.Inference.Service.Tests;
 
 /// <summary>
 /// One tiny model folder, an adapters root holding one trained-looking adapter ("tuned"), the
-/// service serving them, and the same model loaded in-process as the reference.
+/// service serving them, and the same model loaded in-process as the reference. The model has no
+/// end-of-sequence token, so greedy generation always runs to max_tokens: the cancellation,
+/// deadline and saturation tests need generations that last.
 /// </summary>
 public sealed class TinyModelFixture : IDisposable
 {
@@ -21,6 +24,7 @@ public sealed class TinyModelFixture : IDisposable
         ModelFolder = _folder.Sub("model");
         AdaptersRoot = _folder.Sub("adapters");
         ModelFolderInitializer.Write(ModelFolder, new ModelFolderInitializer.Options { Std = 0.2, Seed = 11 });
+        RemoveEndOfSequence(ModelFolder);
         WriteAdapter(ModelFolder, Path.Combine(AdaptersRoot, AdapterName));
         Directory.CreateDirectory(Path.Combine(AdaptersRoot, "broken"));
         Reference = LanguageModel.Load(ModelFolder);
@@ -44,6 +48,17 @@ public sealed class TinyModelFixture : IDisposable
         Server.Dispose();
         Reference.Dispose();
         _folder.Dispose();
+    }
+
+    private static void RemoveEndOfSequence(string folder)
+    {
+        foreach (var (file, key) in new[] { ("config.json", "eos_token_id"), ("generation_config.json", "eos_token_id"), ("tokenizer_config.json", "eos_token") })
+        {
+            var path = Path.Combine(folder, file);
+            var json = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+            json.Remove(key);
+            File.WriteAllText(path, json.ToJsonString());
+        }
     }
 
     /// <summary>LoRA on every linear layer with B drawn at random, as if trained, saved in PEFT's layout.</summary>
