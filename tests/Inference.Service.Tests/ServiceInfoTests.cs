@@ -15,10 +15,12 @@ public sealed class ServiceInfoTests(TinyModelFixture tiny)
         using var http = tiny.Server.CreateHttpClient();
 
         var info = await http.GetFromJsonAsync<JsonElement>("/api/inference/info");
+        var health = await http.GetStringAsync(HealthEndpoints.HealthPath);
 
+        Assert.Equal("Healthy", health);
         Assert.Equal(tiny.ModelFolder, info.GetProperty("modelFolder").GetString());
         Assert.False(info.GetProperty("fallback").GetBoolean());
-        Assert.Equal("float32", info.GetProperty("dType").GetString());
+        Assert.Equal("float32", info.GetProperty("dtype").GetString());
     }
 
     [Fact]
@@ -38,6 +40,7 @@ public sealed class ServiceInfoTests(TinyModelFixture tiny)
         Assert.Equal("no-such-org/no-such-model", info.GetProperty("baseModel").GetString());
         Assert.Contains("not in the model cache", info.GetProperty("fallbackReason").GetString());
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        Assert.Equal("Degraded", await health.Content.ReadAsStringAsync());
         // The fallback still serves.
         using var call = server.Client.Generate(new V1.GenerateRequest
         {

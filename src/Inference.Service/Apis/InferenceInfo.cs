@@ -10,6 +10,6 @@ public sealed record InferenceInfo(
     string? BaseModel,
     string Environment,
     string? ModelFolder,
-    string? DType,
+    string? Dtype,
     bool Fallback,
     string? FallbackReason);

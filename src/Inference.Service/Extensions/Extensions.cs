@@ -17,6 +17,7 @@ public static class Extensions
 
         builder.Services.AddSingleton<ModelHost>();
         builder.Services.AddHostedService(services => services.GetRequiredService<ModelHost>());
+        builder.Services.AddHealthChecks().AddCheck<BaseModelHealthCheck>("base-model");
         builder.Services.AddSingleton<AdapterRegistry>();
         builder.Services.AddSingleton<AdmissionQueue>();
 

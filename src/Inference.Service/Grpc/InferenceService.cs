@@ -32,6 +32,11 @@ public sealed class InferenceService(
     public override async Task Generate(GenerateRequest request, IServerStreamWriter<GenerateResponse> responseStream, ServerCallContext context)
     {
         var cancellationToken = context.CancellationToken;
+        if (!host.IsLoaded)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, "the base model is still loading; retry shortly."));
+        }
+
         var (promptIds, sampling) = Prepare(request, host.Model);
         if (request.Adapter.Length > 0)
         {

@@ -25,6 +25,8 @@ public sealed class ModelHost(IConfiguration configuration, IOptions<InferenceOp
 
     public LanguageModel Model => _model ?? throw new InvalidOperationException("the base model is still loading.");
 
+    public bool IsLoaded => Volatile.Read(ref _model) is not null;
+
     public BaseModelInfo? Info { get; private set; }
 
     public ScalarType DType { get; private set; } = ScalarType.Float32;
@@ -64,7 +66,8 @@ public sealed class ModelHost(IConfiguration configuration, IOptions<InferenceOp
         }
 
         DType = DTypeNames.Parse(dtypeName);
-        _model = LanguageModel.Load(folder, DType);
+        var model = LanguageModel.Load(folder, DType);
+        Volatile.Write(ref _model, model);
         Info = new BaseModelInfo(requested, folder, DTypeNames.ToConfigName(DType), reason is not null, reason);
         Log.BaseModelLoaded(logger, folder, Info.DType, clock.ElapsedMilliseconds);
     }
