@@ -1,6 +1,7 @@
 using FineTuneMesh.Inference.Service.Generation;
 using FineTuneMesh.Inference.Service.Grpc;
 using FineTuneMesh.Inference.Service.Models;
+using FineTuneMesh.Inference.Service.Telemetry;
 
 namespace FineTuneMesh.Inference.Service.Extensions;
 
@@ -20,6 +21,7 @@ public static class Extensions
         builder.Services.AddHealthChecks().AddCheck<BaseModelHealthCheck>("base-model");
         builder.Services.AddSingleton<AdapterRegistry>();
         builder.Services.AddSingleton<AdmissionQueue>();
+        builder.Services.AddSingleton<InferenceTelemetry>();
 
         builder.Services.AddGrpc();
         builder.Services.AddGrpcReflection();

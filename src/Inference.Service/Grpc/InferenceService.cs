@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using FineTuneMesh.Core;
 using FineTuneMesh.Inference.Service.Generation;
 using FineTuneMesh.Inference.Service.Models;
+using FineTuneMesh.Inference.Service.Telemetry;
 using FineTuneMesh.Inference.V1;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
@@ -24,6 +25,7 @@ public sealed class InferenceService(
     ModelHost host,
     AdapterRegistry adapters,
     AdmissionQueue admission,
+    InferenceTelemetry telemetry,
     IOptions<InferenceOptions> options,
     ILogger<InferenceService> logger) : InferenceBase
 {
@@ -46,6 +48,7 @@ public sealed class InferenceService(
         if (!await admission.TryEnterAsync(cancellationToken).ConfigureAwait(false))
         {
             Log.GenerationRefused(logger, options.Value.MaxConcurrentGenerations);
+            telemetry.Refused();
             throw new RpcException(
                 new Status(StatusCode.ResourceExhausted,
                     $"the server is busy: {options.Value.MaxConcurrentGenerations} generation(s) running and {options.Value.MaxQueuedGenerations} queued; retry after {options.Value.RetryAfterMs} ms."),
@@ -54,8 +57,13 @@ public sealed class InferenceService(
 
         try
         {
+            using var activity = telemetry.StartGenerate(host.Info?.Requested ?? host.Model.Folder, request.Adapter);
             using var lease = await GuardAsync(() => adapters.AcquireAsync(request.Adapter, cancellationToken)).ConfigureAwait(false);
-            await StreamAsync(lease.Model, promptIds, sampling, responseStream, cancellationToken).ConfigureAwait(false);
+            var summary = await StreamAsync(lease.Model, promptIds, sampling, responseStream, cancellationToken).ConfigureAwait(false);
+            if (summary is not null)
+            {
+                telemetry.Finished(activity, summary);
+            }
         }
         finally
         {
@@ -82,7 +90,8 @@ public sealed class InferenceService(
         return Task.FromResult(new UnloadAdapterResponse { Unloaded = adapters.Unload(request.Name) });
     }
 
-    private async Task StreamAsync(LanguageModel model, IReadOnlyList<int> promptIds, SamplingOptions sampling,
+    /// <summary>Streams the frames; returns the engine's summary once every frame is written.</summary>
+    private async Task<CoreSummary?> StreamAsync(LanguageModel model, IReadOnlyList<int> promptIds, SamplingOptions sampling,
         IServerStreamWriter<GenerateResponse> responseStream, CancellationToken cancellationToken)
     {
         var channel = Channel.CreateBounded<GenerateResponse>(new BoundedChannelOptions(options.Value.StreamBufferFrames)
@@ -100,7 +109,7 @@ public sealed class InferenceService(
                 await responseStream.WriteAsync(frame, cancellationToken).ConfigureAwait(false);
             }
 
-            await decoding.ConfigureAwait(false);
+            return await decoding.ConfigureAwait(false);
         }
         finally
         {
@@ -111,10 +120,11 @@ public sealed class InferenceService(
         }
     }
 
-    private static async Task DecodeAsync(LanguageModel model, IReadOnlyList<int> promptIds, SamplingOptions sampling,
+    private static async Task<CoreSummary?> DecodeAsync(LanguageModel model, IReadOnlyList<int> promptIds, SamplingOptions sampling,
         ChannelWriter<GenerateResponse> writer, CancellationToken cancellationToken)
     {
         Exception? failure = null;
+        CoreSummary? last = null;
         try
         {
             await foreach (var item in model.Generator.StreamAsync(promptIds, sampling, cancellationToken).ConfigureAwait(false))
@@ -122,7 +132,7 @@ public sealed class InferenceService(
                 var frame = item switch
                 {
                     CoreDelta delta => new GenerateResponse { Delta = ToProto(delta) },
-                    CoreSummary summary => new GenerateResponse { Summary = ToProto(summary) },
+                    CoreSummary summary => new GenerateResponse { Summary = ToProto(last = summary) },
                     _ => null,
                 };
                 if (frame is not null)
@@ -139,6 +149,8 @@ public sealed class InferenceService(
         {
             writer.TryComplete(failure);
         }
+
+        return last;
     }
 
     /// <summary>The prompt's token ids and the sampling options, or INVALID_ARGUMENT naming what is wrong.</summary>
