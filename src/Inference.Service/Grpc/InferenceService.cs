@@ -86,8 +86,14 @@ public sealed class InferenceService(
 
     public override Task<UnloadAdapterResponse> UnloadAdapter(UnloadAdapterRequest request, ServerCallContext context)
     {
+        if (adapters.Unload(request.Name))
+        {
+            return Task.FromResult(new UnloadAdapterResponse { Unloaded = true });
+        }
+
+        // Not loaded: say whether the name is malformed or unknown rather than just "false".
         Guard(() => adapters.FolderOf(request.Name));
-        return Task.FromResult(new UnloadAdapterResponse { Unloaded = adapters.Unload(request.Name) });
+        return Task.FromResult(new UnloadAdapterResponse { Unloaded = false });
     }
 
     /// <summary>Streams the frames; returns the engine's summary once every frame is written.</summary>
