@@ -52,9 +52,12 @@ public sealed class AdapterTests(TinyModelFixture tiny)
         var generate = await Assert.ThrowsAsync<RpcException>(() => Generate("no-such-adapter"));
         var load = await Assert.ThrowsAsync<RpcException>(async () =>
             await tiny.Server.Client.LoadAdapterAsync(new LoadAdapterRequest { Name = "no-such-adapter" }));
+        var unload = await Assert.ThrowsAsync<RpcException>(async () =>
+            await tiny.Server.Client.UnloadAdapterAsync(new UnloadAdapterRequest { Name = "no-such-adapter" }));
 
         Assert.Equal(StatusCode.NotFound, generate.StatusCode);
         Assert.Equal(StatusCode.NotFound, load.StatusCode);
+        Assert.Equal(StatusCode.NotFound, unload.StatusCode);
         Assert.Contains("no-such-adapter", generate.Status.Detail);
     }
 
@@ -79,5 +82,32 @@ public sealed class AdapterTests(TinyModelFixture tiny)
 
         Assert.Equal(StatusCode.FailedPrecondition, error.StatusCode);
         Assert.Contains("adapter_config.json", error.Status.Detail);
+    }
+
+    [Fact]
+    public async Task PastTheLimitTheLeastRecentlyUsedAdapterIsUnloadedButNotUnderARunningGeneration()
+    {
+        using var server = new InferenceServer(tiny.ModelFolder, new Dictionary<string, string?>
+        {
+            ["Inference:AdaptersRoot"] = tiny.AdaptersRoot,
+            ["Inference:MaxLoadedAdapters"] = "1",
+        });
+        using var running = server.Client.Generate(new GenerateRequest
+        {
+            Prompt = "The quick brown fox",
+            Adapter = TinyModelFixture.AdapterName,
+            Sampling = new SamplingParams { Temperature = 0, RepetitionPenalty = 1.0, MaxTokens = 400 },
+        });
+        Assert.True(await running.ResponseStream.MoveNext(CancellationToken.None));
+
+        await server.Client.LoadAdapterAsync(new LoadAdapterRequest { Name = TinyModelFixture.OtherAdapterName });
+        var listed = (await server.Client.ListAdaptersAsync(new ListAdaptersRequest())).Adapters.ToDictionary(a => a.Name, a => a.Loaded);
+        var rest = await StreamedGeneration.ReadAsync(running);
+
+        Assert.False(listed[TinyModelFixture.AdapterName]);
+        Assert.True(listed[TinyModelFixture.OtherAdapterName]);
+        // The evicted adapter's model stayed alive until its generation ended.
+        var summary = Assert.Single(rest.Summaries);
+        Assert.Equal((FinishReason.Length, 400), (summary.FinishReason, summary.CompletionTokens));
     }
 }

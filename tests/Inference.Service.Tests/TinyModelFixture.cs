@@ -16,6 +16,7 @@ namespace FineTuneMesh.Inference.Service.Tests;
 public sealed class TinyModelFixture : IDisposable
 {
     public const string AdapterName = "tuned";
+    public const string OtherAdapterName = "other";
 
     private readonly TempFolder _folder = new();
 
@@ -25,7 +26,8 @@ public sealed class TinyModelFixture : IDisposable
         AdaptersRoot = _folder.Sub("adapters");
         ModelFolderInitializer.Write(ModelFolder, new ModelFolderInitializer.Options { Std = 0.2, Seed = 11 });
         RemoveEndOfSequence(ModelFolder);
-        WriteAdapter(ModelFolder, Path.Combine(AdaptersRoot, AdapterName));
+        WriteAdapter(ModelFolder, Path.Combine(AdaptersRoot, AdapterName), new LoraSettings { Rank = 4, Alpha = 8, TargetModules = ["all-linear"] });
+        WriteAdapter(ModelFolder, Path.Combine(AdaptersRoot, OtherAdapterName), new LoraSettings { Rank = 2, Alpha = 4, TargetModules = ["q_proj", "v_proj"] });
         Directory.CreateDirectory(Path.Combine(AdaptersRoot, "broken"));
         Reference = LanguageModel.Load(ModelFolder);
         Server = new InferenceServer(ModelFolder, new Dictionary<string, string?>
@@ -61,10 +63,9 @@ public sealed class TinyModelFixture : IDisposable
         }
     }
 
-    /// <summary>LoRA on every linear layer with B drawn at random, as if trained, saved in PEFT's layout.</summary>
-    private static void WriteAdapter(string modelFolder, string adapterFolder)
+    /// <summary>LoRA with B drawn at random, as if trained, saved in PEFT's layout.</summary>
+    private static void WriteAdapter(string modelFolder, string adapterFolder, LoraSettings settings)
     {
-        var settings = new LoraSettings { Rank = 4, Alpha = 8, TargetModules = ["all-linear"] };
         using var network = ModelLoader.Load(modelFolder);
         var adapters = LoraApplier.Apply(network, settings, seed: 3);
         using (no_grad())
