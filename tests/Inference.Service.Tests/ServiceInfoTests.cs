@@ -2,7 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using FineTuneMesh.ServiceDefaults;
+using Grpc.Core;
 using Grpc.Health.V1;
+using Grpc.Reflection.V1Alpha;
 
 namespace FineTuneMesh.Inference.Service.Tests;
 
@@ -59,5 +61,22 @@ public sealed class ServiceInfoTests(TinyModelFixture tiny)
         var response = await health.CheckAsync(new HealthCheckRequest());
 
         Assert.Equal(HealthCheckResponse.Types.ServingStatus.Serving, response.Status);
+    }
+
+    [Fact]
+    public async Task ReflectionListsTheInferenceService()
+    {
+        using var channel = tiny.Server.CreateGrpcChannel();
+        using var call = new ServerReflection.ServerReflectionClient(channel).ServerReflectionInfo();
+
+        await call.RequestStream.WriteAsync(new ServerReflectionRequest { ListServices = "" });
+        await call.RequestStream.CompleteAsync();
+        var services = new List<string>();
+        await foreach (var response in call.ResponseStream.ReadAllAsync())
+        {
+            services.AddRange(response.ListServicesResponse.Service.Select(s => s.Name));
+        }
+
+        Assert.Contains("finetunemesh.inference.v1.Inference", services);
     }
 }
