@@ -11,5 +11,6 @@ var app = builder.Build();
 
 app.MapDefaultEndpoints();
 app.MapInferenceApi();
+app.MapInferenceGrpc();
 
 app.Run();

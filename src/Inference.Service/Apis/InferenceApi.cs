@@ -1,3 +1,4 @@
+using FineTuneMesh.Inference.Service.Models;
 using FineTuneMesh.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -16,7 +17,12 @@ public static class InferenceApi
         return api;
     }
 
-    /// <summary>The service's name, build version and configured base model; nothing more is served yet.</summary>
-    public static Ok<ServiceInfo> GetInfo(IConfiguration configuration, IHostEnvironment environment) =>
-        TypedResults.Ok(ServiceInfo.Describe(ServiceName, typeof(InferenceApi).Assembly, configuration, environment));
+    /// <summary>The service's name, build version, configured base model and the model actually loaded.</summary>
+    public static Ok<InferenceInfo> GetInfo(IConfiguration configuration, IHostEnvironment environment, ModelHost host)
+    {
+        var service = ServiceInfo.Describe(ServiceName, typeof(InferenceApi).Assembly, configuration, environment);
+        var model = host.Info;
+        return TypedResults.Ok(new InferenceInfo(service.Service, service.Version, service.BaseModel, service.Environment,
+            model?.Folder, model?.DType, model?.Fallback ?? false, model?.FallbackReason));
+    }
 }

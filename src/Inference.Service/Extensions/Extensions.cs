@@ -1,3 +1,8 @@
+using FineTuneMesh.Inference.Service.Generation;
+using FineTuneMesh.Inference.Service.Grpc;
+using FineTuneMesh.Inference.Service.Models;
+using FineTuneMesh.Inference.Service.Telemetry;
+
 namespace FineTuneMesh.Inference.Service.Extensions;
 
 public static class Extensions
@@ -6,7 +11,31 @@ public static class Extensions
     public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.Services.AddProblemDetails();
+        builder.Services.AddOptions<InferenceOptions>()
+            .BindConfiguration(InferenceOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+
+        builder.Services.AddSingleton<ModelHost>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<ModelHost>());
+        builder.Services.AddHealthChecks().AddCheck<BaseModelHealthCheck>("base-model");
+        builder.Services.AddSingleton<AdapterRegistry>();
+        builder.Services.AddSingleton<AdmissionQueue>();
+        builder.Services.AddSingleton<InferenceTelemetry>();
+
+        builder.Services.AddGrpc();
+        builder.Services.AddGrpcReflection();
+        builder.Services.AddGrpcHealthChecks();
 
         return builder;
+    }
+
+    /// <summary>The Inference service, gRPC health (grpc.health.v1) and server reflection.</summary>
+    public static IEndpointRouteBuilder MapInferenceGrpc(this IEndpointRouteBuilder app)
+    {
+        app.MapGrpcService<InferenceService>();
+        app.MapGrpcHealthChecksService();
+        app.MapGrpcReflectionService();
+        return app;
     }
 }

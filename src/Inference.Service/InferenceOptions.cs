@@ -1,0 +1,35 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace FineTuneMesh.Inference.Service;
+
+/// <summary>The <c>Inference</c> configuration section.</summary>
+public sealed class InferenceOptions
+{
+    public const string SectionName = "Inference";
+
+    /// <summary>Generations decoding at the same time; the rest wait in the queue.</summary>
+    [Range(1, 1024)]
+    public int MaxConcurrentGenerations { get; set; } = 2;
+
+    /// <summary>Generations allowed to wait for a slot; beyond that a request is refused with RESOURCE_EXHAUSTED.</summary>
+    [Range(0, 100_000)]
+    public int MaxQueuedGenerations { get; set; } = 16;
+
+    /// <summary>The hint sent to refused clients in the <c>retry-after-ms</c> trailer.</summary>
+    [Range(1, 3_600_000)]
+    public int RetryAfterMs { get; set; } = 1000;
+
+    /// <summary>Frames the decode loop may run ahead of a slow reader before it waits.</summary>
+    [Range(1, 4096)]
+    public int StreamBufferFrames { get; set; } = 64;
+
+    /// <summary>A folder whose subfolders are PEFT adapters, one per name; null = no adapters.</summary>
+    public string? AdaptersRoot { get; set; }
+
+    /// <summary>Adapter models kept in memory; loading one more unloads the least recently used.</summary>
+    [Range(1, 64)]
+    public int MaxLoadedAdapters { get; set; } = 2;
+
+    /// <summary>Where the tiny fallback model is written when the base model cannot be found; null = a temp folder.</summary>
+    public string? FallbackModelFolder { get; set; }
+}

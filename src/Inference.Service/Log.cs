@@ -1,0 +1,21 @@
+namespace FineTuneMesh.Inference.Service;
+
+/// <summary>The service's source-generated log messages.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 1, Level = LogLevel.Warning,
+        Message = "Base model '{Requested}' was not loaded ({Reason}); serving a TINY RANDOM fallback model from {Folder} instead. Its output is noise: set FINETUNE_BASE_MODEL to a model folder or pull the model first.")]
+    public static partial void UsingFallbackModel(ILogger logger, string? requested, string reason, string folder);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Loaded base model {Folder} ({DType}) in {Milliseconds} ms")]
+    public static partial void BaseModelLoaded(ILogger logger, string folder, string dtype, long milliseconds);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Loaded adapter {Name} from {Folder}")]
+    public static partial void AdapterLoaded(ILogger logger, string name, string folder);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Information, Message = "Unloaded adapter {Name}")]
+    public static partial void AdapterUnloaded(ILogger logger, string name);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "Refused a generation: {Running} running and the queue is full")]
+    public static partial void GenerationRefused(ILogger logger, int running);
+}
