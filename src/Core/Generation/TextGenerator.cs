@@ -35,6 +35,7 @@ public sealed class TextGenerator(CausalLanguageModel model, TextTokenizer token
         var stopIds = options.StopTokenIds.ToHashSet();
         var history = new List<int>(promptIds);
         var completion = new List<int>();
+        var unreported = new List<int>();
         var clock = Stopwatch.StartNew();
         var firstToken = TimeSpan.Zero;
         FinishReason? reason = null;
@@ -56,10 +57,14 @@ public sealed class TextGenerator(CausalLanguageModel model, TextTokenizer token
 
             completion.Add(next);
             history.Add(next);
+            // A token whose text is held back (part of a UTF-8 character or of a possible stop
+            // string) rides along with the next delta that has text.
+            unreported.Add(next);
             var text = matcher.Push(decoder.Push(next));
             if (text.Length > 0)
             {
-                yield return new TokenDelta(text, [next]);
+                yield return new TokenDelta(text, [.. unreported]);
+                unreported.Clear();
             }
 
             if (matcher.Stopped)
@@ -88,9 +93,9 @@ public sealed class TextGenerator(CausalLanguageModel model, TextTokenizer token
         {
             // Nothing is lost when generation ends without a stop string: flush both buffers.
             var tail = matcher.Push(decoder.Flush()) + matcher.Flush();
-            if (tail.Length > 0)
+            if (tail.Length > 0 || unreported.Count > 0)
             {
-                yield return new TokenDelta(tail, []);
+                yield return new TokenDelta(tail, [.. unreported]);
             }
         }
 

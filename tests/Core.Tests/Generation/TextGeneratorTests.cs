@@ -35,6 +35,7 @@ public class TextGeneratorTests(TinyModelFolder tiny) : IClassFixture<TinyModelF
         Assert.Equal(40, summary.CompletionTokens);
         Assert.Equal(tiny.Model.Tokenizer.Decode(summary.CompletionTokenIds, skipSpecialTokens: true),
             string.Concat(deltas.Select(d => d.Text)));
+        Assert.Equal(summary.CompletionTokenIds, deltas.SelectMany(d => d.TokenIds));
     }
 
     [Fact]
