@@ -1,4 +1,5 @@
 using System.Text.Json;
+using FineTuneMesh.Core.Data;
 using FineTuneMesh.Core.Prompts;
 using FineTuneMesh.Core.Tokenization;
 
@@ -14,49 +15,8 @@ namespace FineTuneMesh.Core.Training;
 public static class DatasetReader
 {
     public static IReadOnlyList<TrainingExample> Read(string path, TextTokenizer tokenizer, int maxLength,
-        PromptTemplate? template = null)
-    {
-        if (!File.Exists(path))
-        {
-            throw new FileNotFoundException($"{path}: dataset not found.", path);
-        }
-
-        var examples = new List<TrainingExample>();
-        var number = 0;
-        foreach (var line in File.ReadLines(path))
-        {
-            number++;
-            if (string.IsNullOrWhiteSpace(line))
-            {
-                continue;
-            }
-
-            var source = $"{path}:{number}";
-            JsonElement record;
-            try
-            {
-                record = JsonDocument.Parse(line).RootElement;
-            }
-            catch (JsonException e)
-            {
-                throw new InvalidDataException($"{source}: not valid JSON ({e.Message}).", e);
-            }
-
-            if (record.ValueKind != JsonValueKind.Object)
-            {
-                throw new InvalidDataException($"{source}: each line must be a JSON object.");
-            }
-
-            examples.Add(ReadRecord(record, tokenizer, maxLength, template, source));
-        }
-
-        if (examples.Count == 0)
-        {
-            throw new InvalidDataException($"{path}: no records.");
-        }
-
-        return examples;
-    }
+        PromptTemplate? template = null) =>
+        [.. JsonLines.ReadObjects(path).Select(line => ReadRecord(line.Record, tokenizer, maxLength, template, line.Source))];
 
     private static TrainingExample ReadRecord(JsonElement record, TextTokenizer tokenizer, int maxLength,
         PromptTemplate? template, string source)
@@ -80,9 +40,7 @@ public static class DatasetReader
                 $"{source}: a record needs \"prompt\" and \"completion\", or \"messages\", or a template for its fields.");
         }
 
-        var values = record.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.ValueKind == JsonValueKind.String
-            ? p.Value.GetString()!
-            : throw new InvalidDataException($"{source}: field \"{p.Name}\" must be a string."));
+        var values = JsonLines.StringFields(record, source);
         var missing = template.Fields.Where(f => !values.ContainsKey(f)).ToList();
         if (missing.Count > 0)
         {
