@@ -13,28 +13,12 @@ public static class ModelLocator
 
     public static string Resolve(string? model)
     {
-        var fromConfiguration = model is null;
         var name = model ?? Environment.GetEnvironmentVariable(BaseModelVariable)
             ?? throw new InvalidOperationException($"no model given: pass --model or set {BaseModelVariable} in .env.");
-        if (Directory.Exists(name))
-        {
-            return Path.GetFullPath(name);
-        }
-
-        if (!ModelReference.TryParse(name, out var reference))
-        {
-            throw new DirectoryNotFoundException($"'{name}' is neither a model folder nor a Hugging Face repo id (owner/name[@revision]).");
-        }
-
-        if (fromConfiguration && !name.Contains('@') && Environment.GetEnvironmentVariable(BaseRevisionVariable) is { Length: > 0 } revision)
-        {
-            reference = reference! with { Revision = revision };
-        }
-
-        using var http = new HttpClient();
-        return new HubClient(http).TryResolveCached(reference!.RepoId, reference.Revision)
-            ?? throw new DirectoryNotFoundException(
-                $"{reference} is not in the model cache; run `finetunemesh model pull {reference}` first " +
-                "(or `finetunemesh model init DIR` for a tiny random model that needs no download).");
+        // The configured revision applies to the configured model only, not to a --model given by hand.
+        var revision = model is null ? Environment.GetEnvironmentVariable(BaseRevisionVariable) : null;
+        var (folder, problem) = LocalModels.Resolve(name, revision);
+        return folder ?? throw new DirectoryNotFoundException(
+            $"{problem}; or `finetunemesh model init DIR` makes a tiny random model that needs no download.");
     }
 }

@@ -79,27 +79,9 @@ public sealed class ModelHost(IConfiguration configuration, IOptions<InferenceOp
             return (null, $"{FineTuneSettings.BaseModel} is not set");
         }
 
-        if (Directory.Exists(requested))
-        {
-            return (Path.GetFullPath(requested), null);
-        }
-
-        if (ModelReference.IsLocalFolder(requested) || !ModelReference.TryParse(requested, out var reference))
-        {
-            return (null, $"'{requested}' is not a folder (nor a Hugging Face repo id)");
-        }
-
-        if (!requested.Contains('@') && configuration[FineTuneSettings.BaseModelRevision] is { Length: > 0 } revision)
-        {
-            reference = reference! with { Revision = revision };
-        }
-
-        using var http = new HttpClient();
+        var revision = configuration[FineTuneSettings.BaseModelRevision];
         var cacheRoot = configuration[FineTuneSettings.ModelCache] is { Length: > 0 } root ? root : null;
-        var cached = new HubClient(http, cacheRoot: cacheRoot).TryResolveCached(reference!.RepoId, reference.Revision);
-        return cached is not null
-            ? (cached, null)
-            : (null, $"'{requested}' is not a folder and {reference} is not in the model cache (run `finetunemesh model pull`)");
+        return LocalModels.Resolve(requested, revision, cacheRoot);
     }
 
     private string WriteFallback()
