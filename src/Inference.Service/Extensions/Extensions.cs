@@ -22,6 +22,7 @@ public static class Extensions
         builder.Services.AddSingleton<AdapterRegistry>();
         builder.Services.AddSingleton<AdmissionQueue>();
         builder.Services.AddSingleton<InferenceTelemetry>();
+        builder.Services.AddSingleton<GenerationRunner>();
 
         builder.Services.AddGrpc();
         builder.Services.AddGrpcReflection();
