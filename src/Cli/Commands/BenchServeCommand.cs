@@ -30,6 +30,8 @@ public sealed class BenchServeCommand : AsyncCommand<BenchServeCommand.Settings>
         public string Streams { get; init; } = "1,2,4";
         [CommandOption("--max-tokens <N>"), Description("Tokens generated per stream (default 32).")]
         public int MaxTokens { get; init; } = 32;
+        [CommandOption("--repeats <N>"), Description("Runs per row; each column is the median (default 3: the host is noisy).")]
+        public int Repeats { get; init; } = 3;
         [CommandOption("--prompt <TEXT>")]
         public string Prompt { get; init; } = "The history of the reverse proxy begins with the early web, when servers needed a way to";
     }
@@ -78,7 +80,9 @@ public sealed class BenchServeCommand : AsyncCommand<BenchServeCommand.Settings>
         await GrpcStreamAsync(gatewayClient, settings, cancellationToken);
         await RestStreamAsync(http, new Uri(gatewayRest, "/v1/completions"), modelId, settings, cancellationToken);
 
-        var table = new Table().AddColumns("protocol", "path", "streams", "tokens/stream", "TTFT ms (mean)", "ms/token (mean)",
+        // Wide enough for the table when the output is redirected (Spectre assumes 80 columns then).
+        AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 150);
+        var table = new Table().AddColumns("protocol", "path", "streams", "tokens/stream", "TTFT ms", "ms/token",
             "tok/s per stream", "tok/s total", "gateway +ms/token", "gateway +TTFT ms");
         var added = new List<(string Protocol, int Streams, double PerToken)>();
         foreach (var protocol in new[] { "gRPC", "REST (SSE)" })
@@ -95,7 +99,7 @@ public sealed class BenchServeCommand : AsyncCommand<BenchServeCommand.Settings>
                         (_, "direct") => () => RestStreamAsync(http, new Uri(inferenceRest, "/v1/completions"), modelId, settings, cancellationToken),
                         _ => () => RestStreamAsync(http, new Uri(gatewayRest, "/v1/completions"), modelId, settings, cancellationToken),
                     };
-                    var result = await MeasureAsync(one, n);
+                    var result = await MeasureAsync(one, n, settings.Repeats);
                     var perToken = direct is null ? "" : $"{result.MillisecondsPerToken - direct.MillisecondsPerToken:+0.00;-0.00}";
                     var ttft = direct is null ? "" : $"{result.TimeToFirstTokenMs - direct.TimeToFirstTokenMs:+0.0;-0.0}";
                     if (direct is not null)
@@ -114,7 +118,7 @@ public sealed class BenchServeCommand : AsyncCommand<BenchServeCommand.Settings>
         foreach (var group in added.GroupBy(a => a.Protocol))
         {
             AnsiConsole.MarkupLine(CultureInfo.InvariantCulture,
-                "gateway added latency per token, {0}: {1:+0.00;-0.00} ms (mean over {2} stream counts; single stream {3:+0.00;-0.00} ms)",
+                "gateway added latency per token, {0}: {1:+0.00;-0.00} ms (mean over {2} stream counts; single stream {3:+0.00;-0.00} ms; noise is several ms)",
                 Markup.Escape(group.Key), group.Average(a => a.PerToken), group.Count(), group.First().PerToken);
         }
 
@@ -124,18 +128,29 @@ public sealed class BenchServeCommand : AsyncCommand<BenchServeCommand.Settings>
     private sealed record Measurement(double TimeToFirstTokenMs, double MillisecondsPerToken, double TokensPerSecondPerStream,
         double TotalTokensPerSecond, double TokensPerStream);
 
-    /// <summary>Runs <paramref name="streams"/> streams at once and averages them.</summary>
-    private static async Task<Measurement> MeasureAsync(Func<Task<StreamTiming>> one, int streams)
+    /// <summary>
+    /// Runs <paramref name="streams"/> streams at once, <paramref name="repeats"/> times: per run
+    /// the mean over its streams (the total rate over the run's wall time), then the median of the runs.
+    /// </summary>
+    private static async Task<Measurement> MeasureAsync(Func<Task<StreamTiming>> one, int streams, int repeats)
     {
-        var clock = Stopwatch.StartNew();
-        var timings = await Task.WhenAll(Enumerable.Range(0, streams).Select(_ => Task.Run(one)));
-        var wall = clock.Elapsed.TotalSeconds;
-        return new Measurement(
-            timings.Average(t => t.FirstToken.TotalMilliseconds),
-            timings.Average(t => t.MillisecondsPerToken),
-            timings.Average(t => t.TokensPerSecond),
-            timings.Sum(t => t.Tokens) / wall,
-            timings.Average(t => t.Tokens));
+        var runs = new List<Measurement>();
+        for (var run = 0; run < Math.Max(1, repeats); run++)
+        {
+            var clock = Stopwatch.StartNew();
+            var timings = await Task.WhenAll(Enumerable.Range(0, streams).Select(_ => Task.Run(one)));
+            var wall = clock.Elapsed.TotalSeconds;
+            runs.Add(new Measurement(
+                timings.Average(t => t.FirstToken.TotalMilliseconds),
+                timings.Average(t => t.MillisecondsPerToken),
+                timings.Average(t => t.TokensPerSecond),
+                timings.Sum(t => t.Tokens) / wall,
+                timings.Average(t => t.Tokens)));
+        }
+
+        static double Median(IEnumerable<double> values) => values.Order().ElementAt(values.Count() / 2);
+        return new Measurement(Median(runs.Select(r => r.TimeToFirstTokenMs)), Median(runs.Select(r => r.MillisecondsPerToken)),
+            Median(runs.Select(r => r.TokensPerSecondPerStream)), Median(runs.Select(r => r.TotalTokensPerSecond)), Median(runs.Select(r => r.TokensPerStream)));
     }
 
     private static async Task<StreamTiming> GrpcStreamAsync(Inference.V1.Inference.InferenceClient client, Settings settings, CancellationToken cancellationToken)

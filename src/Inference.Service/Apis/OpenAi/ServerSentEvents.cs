@@ -26,12 +26,14 @@ public static class ServerSentEvents
 
     public static async Task WriteAsync<T>(HttpResponse response, T value, CancellationToken cancellationToken)
     {
+        // One write per event: unbuffered, each write would otherwise leave as its own chunk and packet.
         var json = JsonSerializer.SerializeToUtf8Bytes(value, OpenAiJson.Options);
-        var body = response.Body;
-        await body.WriteAsync(_prefix, cancellationToken).ConfigureAwait(false);
-        await body.WriteAsync(json, cancellationToken).ConfigureAwait(false);
-        await body.WriteAsync(_suffix, cancellationToken).ConfigureAwait(false);
-        await body.FlushAsync(cancellationToken).ConfigureAwait(false);
+        var frame = new byte[_prefix.Length + json.Length + _suffix.Length];
+        _prefix.CopyTo(frame, 0);
+        json.CopyTo(frame, _prefix.Length);
+        _suffix.CopyTo(frame, _prefix.Length + json.Length);
+        await response.Body.WriteAsync(frame, cancellationToken).ConfigureAwait(false);
+        await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public static async Task DoneAsync(HttpResponse response, CancellationToken cancellationToken)
