@@ -38,7 +38,15 @@ public static class ProxyRoutes
     [
         Cluster(SynthCluster),
         Cluster(TrainerCluster),
-        Cluster(InferenceCluster),
+        // By name: the service also has an HTTP/2-only "grpc" endpoint, which must never serve REST.
+        new()
+        {
+            ClusterId = InferenceCluster,
+            Destinations = new Dictionary<string, DestinationConfig>
+            {
+                [InferenceCluster] = new() { Address = $"http://_http.{InferenceCluster}" },
+            },
+        },
         new()
         {
             ClusterId = InferenceGrpcCluster,
