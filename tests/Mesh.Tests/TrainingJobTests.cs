@@ -89,7 +89,8 @@ public sealed class TrainingJobTests(MeshApp mesh)
     public async Task ProgressStream_ShowsStepsLossAndTheEnd()
     {
         var id = TinyJobs.NewId("sse");
-        using var submitted = await mesh.Gateway.SubmitAsync(TinyJobs.Job(id, "sse-" + id[4..12], epochs: 30, batchSize: 1));
+        // Long enough that the stream is open while it trains, even on a busy machine.
+        using var submitted = await mesh.Gateway.SubmitAsync(TinyJobs.LongJob(id, "sse-" + id[4..12]));
         Assert.Equal(HttpStatusCode.Accepted, submitted.StatusCode);
 
         using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/train/jobs/{id}/events");
