@@ -1,0 +1,58 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace FineTuneMesh.Synth.Service.Jobs;
+
+/// <summary>
+/// Posts a training job for a finished dataset to the trainer's REST API
+/// (<c>POST {Synth:TrainerUrl}/api/train/jobs</c>, <c>http://trainer</c> through service discovery).
+/// It is an ordinary HttpClient call, so the job's trace continues into the trainer.
+/// </summary>
+public sealed class TrainingHandoffClient(HttpClient http)
+{
+    public const string Path = "/api/train/jobs";
+
+    /// <summary>The trainer's job id.</summary>
+    public async Task<string> SubmitAsync(TrainHandoffRequest train, string datasetKey, string template, CancellationToken cancellationToken)
+    {
+        var body = new JsonObject
+        {
+            ["adapterName"] = train.AdapterName,
+            ["dataset"] = new JsonObject { ["key"] = datasetKey },
+            ["template"] = template,
+        };
+        if (!string.IsNullOrWhiteSpace(train.BaseModel))
+        {
+            body["baseModel"] = train.BaseModel;
+        }
+
+        if (train.Lora is { ValueKind: JsonValueKind.Object } lora)
+        {
+            body["lora"] = JsonNode.Parse(lora.GetRawText());
+        }
+
+        if (train.Training is { ValueKind: JsonValueKind.Object } training)
+        {
+            body["training"] = JsonNode.Parse(training.GetRawText());
+        }
+
+        using var response = await http.PostAsJsonAsync(Path, body, cancellationToken);
+        var text = await response.Content.ReadAsStringAsync(cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException($"the trainer answered HTTP {(int)response.StatusCode}: {(text.Length <= 500 ? text : text[..500])}",
+                null, response.StatusCode);
+        }
+
+        using var document = JsonDocument.Parse(text);
+        foreach (var name in new[] { "id", "jobId" })
+        {
+            if (document.RootElement.TryGetProperty(name, out var id) && id.ValueKind is JsonValueKind.String or JsonValueKind.Number)
+            {
+                return id.ToString();
+            }
+        }
+
+        throw new InvalidDataException($"the trainer's reply has no job id: {text}");
+    }
+}
