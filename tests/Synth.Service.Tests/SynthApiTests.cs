@@ -205,6 +205,14 @@ public sealed class SynthApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ABadAdapterName_Is400()
+    {
+        var errors = await ErrorsOfAsync(Request(train: new { adapterName = "../escape" }));
+
+        Assert.Contains("adapter name", errors.GetProperty("train.adapterName")[0].GetString());
+    }
+
+    [Fact]
     public async Task UnknownJob_Is404_AndTheDatasetOfAQueuedJobIsNotThere()
     {
         Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync("/api/synth/jobs/nope")).StatusCode);
@@ -222,6 +230,7 @@ public sealed class SynthApiTests : IAsyncLifetime
         Assert.Equal(new TrainingHandoffState("python-qa", "submitted", "train-1"), job.Training);
         var posted = Assert.Single(_llm.TrainingJobs).Body;
         Assert.Equal("python-qa", posted.GetProperty("adapterName").GetString());
+        Assert.Equal($"synth-{job.Id}", posted.GetProperty("id").GetString());
         Assert.Equal($"synth/{job.Id}.jsonl", posted.GetProperty("dataset").GetProperty("key").GetString());
         Assert.Equal(Sample.TemplateText, posted.GetProperty("template").GetString());
         Assert.Equal(8, posted.GetProperty("lora").GetProperty("rank").GetInt32());

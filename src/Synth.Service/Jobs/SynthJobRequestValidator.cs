@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using FineTuneMesh.Core.Prompts;
 using FineTuneMesh.Synth.Service.Generation;
 using FineTuneMesh.Synth.Service.Providers;
@@ -12,7 +13,7 @@ namespace FineTuneMesh.Synth.Service.Jobs;
 /// validation (or duplicate each other), a count out of range, an unknown or unusable provider,
 /// sampling out of range, limits above the service's.
 /// </summary>
-public sealed class SynthJobRequestValidator(IOptions<SynthOptions> options, ChatProviderFactory providers)
+public sealed partial class SynthJobRequestValidator(IOptions<SynthOptions> options, ChatProviderFactory providers)
 {
     public const int MinSeeds = 2;
 
@@ -112,9 +113,9 @@ public sealed class SynthJobRequestValidator(IOptions<SynthOptions> options, Cha
             Problem("provider", providerError!);
         }
 
-        if (request.Train is { } train && string.IsNullOrWhiteSpace(train.AdapterName))
+        if (request.Train is { } train && (train.AdapterName is null || !AdapterNamePattern().IsMatch(train.AdapterName)))
         {
-            Problem("train.adapterName", "the hand-off to training needs an adapter name.");
+            Problem("train.adapterName", "the hand-off to training needs an adapter name of 1-64 letters, digits, '-' or '_', starting with a letter or digit.");
         }
 
         errors = problems.ToDictionary(p => p.Key, p => p.Value.ToArray());
@@ -148,4 +149,8 @@ public sealed class SynthJobRequestValidator(IOptions<SynthOptions> options, Cha
 
         return value;
     }
+
+    /// <summary>The trainer's rule for adapter names (they become storage keys).</summary>
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
+    private static partial Regex AdapterNamePattern();
 }

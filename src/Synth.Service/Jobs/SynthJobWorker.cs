@@ -127,7 +127,7 @@ public sealed class SynthJobWorker(
         try
         {
             var client = services.GetRequiredService<TrainingHandoffClient>();
-            var jobId = await client.SubmitAsync(train, dataset.Key, spec.Template.Text, cancellationToken);
+            var jobId = await client.SubmitAsync(spec.Id, train, dataset.Key, spec.Template.Text, cancellationToken);
             Log.HandedOff(logger, spec.Id, jobId);
             tracker.Update(spec.Id, j => j with { Training = new TrainingHandoffState(train.AdapterName!, "submitted", jobId) },
                 "handoff", $"training job {jobId} submitted");

@@ -13,10 +13,16 @@ public sealed class TrainingHandoffClient(HttpClient http)
     public const string Path = "/api/train/jobs";
 
     /// <summary>The trainer's job id.</summary>
-    public async Task<string> SubmitAsync(TrainHandoffRequest train, string datasetKey, string template, CancellationToken cancellationToken)
+    /// <remarks>
+    /// The training job's id is derived from the synthesis job's (<c>synth-{id}</c>): the trainer
+    /// treats it as an idempotency key, so a retried POST never trains twice.
+    /// </remarks>
+    public async Task<string> SubmitAsync(string synthJobId, TrainHandoffRequest train, string datasetKey, string template,
+        CancellationToken cancellationToken)
     {
         var body = new JsonObject
         {
+            ["id"] = TrainingJobIdOf(synthJobId),
             ["adapterName"] = train.AdapterName,
             ["dataset"] = new JsonObject { ["key"] = datasetKey },
             ["template"] = template,
@@ -55,4 +61,6 @@ public sealed class TrainingHandoffClient(HttpClient http)
 
         throw new InvalidDataException($"the trainer's reply has no job id: {text}");
     }
+
+    public static string TrainingJobIdOf(string synthJobId) => $"synth-{synthJobId}";
 }
