@@ -223,8 +223,12 @@ public sealed class SynthApiTests : IAsyncLifetime
     public async Task Train_HandsTheDataset_ToTheTrainer()
     {
         var train = new { adapterName = "python-qa", lora = new { rank = 8 }, training = new { epochs = 3 } };
+        var traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+        using var post = new HttpRequestMessage(HttpMethod.Post, "/api/synth/jobs") { Content = JsonContent.Create(Request(count: 5, train: train)) };
+        post.Headers.Add("traceparent", $"00-{traceId}-00f067aa0ba902b7-01");
+        var created = (await (await _client.SendAsync(post)).Content.ReadFromJsonAsync<SynthJob>(SynthJson.Options))!;
 
-        var job = await WaitAsync((await SubmitAsync(Request(count: 5, train: train))).Id);
+        var job = await WaitAsync(created.Id);
 
         Assert.Equal(SynthJobStatus.Succeeded, job.Status);
         Assert.Equal(new TrainingHandoffState("python-qa", "submitted", "train-1"), job.Training);
@@ -234,7 +238,9 @@ public sealed class SynthApiTests : IAsyncLifetime
         Assert.Equal($"synth/{job.Id}.jsonl", posted.GetProperty("dataset").GetProperty("key").GetString());
         Assert.Equal(Sample.TemplateText, posted.GetProperty("template").GetString());
         Assert.Equal(8, posted.GetProperty("lora").GetProperty("rank").GetInt32());
-        Assert.Contains("traceparent", _llm.TrainingJobs[0].Headers.Keys, StringComparer.OrdinalIgnoreCase);
+        // The trace that submitted the synthesis job continues into the trainer's request.
+        Assert.StartsWith($"00-{traceId}-", _llm.TrainingJobs[0].Headers["traceparent"]);
+        Assert.All(_llm.Requests.Where(r => r.Path == "/v1/chat/completions"), r => Assert.StartsWith($"00-{traceId}-", r.Headers["traceparent"]));
     }
 
     [Fact]
