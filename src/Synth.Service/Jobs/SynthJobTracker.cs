@@ -2,13 +2,24 @@ using System.Collections.Concurrent;
 
 namespace FineTuneMesh.Synth.Service.Jobs;
 
-/// <summary>The jobs this process runs or ran: live state and events. Stored records answer for the rest.</summary>
+/// <summary>
+/// The jobs this process runs or ran: live state and events. Beyond <see cref="MaxFinishedKept"/>
+/// the oldest finished jobs are forgotten here; their stored records answer for them.
+/// </summary>
 public sealed class SynthJobTracker(TimeProvider timeProvider)
 {
+    public const int MaxFinishedKept = 500;
+
     private readonly ConcurrentDictionary<string, TrackedJob> _jobs = new(StringComparer.Ordinal);
 
     public TrackedJob Add(SynthJob job)
     {
+        var finished = _jobs.Values.Where(j => j.Job.IsFinished).ToList();
+        foreach (var old in finished.OrderBy(j => j.Job.FinishedAt).Take(Math.Max(0, finished.Count - MaxFinishedKept + 1)))
+        {
+            _jobs.TryRemove(old.Job.Id, out _);
+        }
+
         var tracked = new TrackedJob(job);
         _jobs[job.Id] = tracked;
         tracked.Update(j => j, "status", "queued", timeProvider.GetUtcNow());
