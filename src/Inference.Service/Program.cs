@@ -1,5 +1,6 @@
 using FineTuneMesh.ServiceDefaults;
 using FineTuneMesh.Inference.Service.Apis;
+using FineTuneMesh.Inference.Service.Apis.OpenAi;
 using FineTuneMesh.Inference.Service.Extensions;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -11,6 +12,7 @@ var app = builder.Build();
 
 app.MapDefaultEndpoints();
 app.MapInferenceApi();
+app.MapOpenAiApi();
 app.MapInferenceGrpc();
 
 app.Run();

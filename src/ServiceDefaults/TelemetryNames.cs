@@ -11,6 +11,11 @@ public static class TelemetryNames
     public const string Synth = "FineTuneMesh.Synth";
     public const string Gateway = "FineTuneMesh.Gateway";
     public const string Engine = "FineTuneMesh.Engine";
+    public const string Storage = "FineTuneMesh.Storage";
 
-    public static IReadOnlyList<string> All { get; } = [Trainer, Inference, Synth, Gateway, Engine];
+    /// <summary>RabbitMQ.Client 7's own sources: publish and deliver spans, context carried in message headers.</summary>
+    public const string RabbitMqPublisher = "RabbitMQ.Client.Publisher";
+    public const string RabbitMqSubscriber = "RabbitMQ.Client.Subscriber";
+
+    public static IReadOnlyList<string> All { get; } = [Trainer, Inference, Synth, Gateway, Engine, Storage, RabbitMqPublisher, RabbitMqSubscriber];
 }

@@ -66,13 +66,15 @@ public sealed class LoraTrainer(CausalLanguageModel model, TrainingOptions optio
                     run.RecordEvaluation(evalLoss.Value, trainable, options.EarlyStoppingPatience);
                 }
 
-                var perStep = clock.Elapsed / (run.Step - firstStep);
-                progress?.Report(new TrainingProgress(run.Step, plan.TotalSteps, plan.EpochOf(step), loss, evalLoss, learningRate,
-                    tokens / stepClock.Elapsed.TotalSeconds, perStep * (plan.TotalSteps - run.Step)));
-                if (options.CheckpointEverySteps > 0 && run.Step % options.CheckpointEverySteps == 0)
+                var checkpointNow = checkpointFolder is not null && options.CheckpointEverySteps > 0 && run.Step % options.CheckpointEverySteps == 0;
+                if (checkpointNow)
                 {
                     Save(checkpointFolder, optimizer, run);
                 }
+
+                var perStep = clock.Elapsed / (run.Step - firstStep);
+                progress?.Report(new TrainingProgress(run.Step, plan.TotalSteps, plan.EpochOf(step), loss, evalLoss, learningRate,
+                    tokens / stepClock.Elapsed.TotalSeconds, perStep * (plan.TotalSteps - run.Step), checkpointNow));
             }
         }
         finally

@@ -1,6 +1,9 @@
 namespace FineTuneMesh.Core.Training;
 
-/// <summary>Reported after every optimiser step; <see cref="EvalLoss"/> is set on steps that evaluated.</summary>
+/// <summary>
+/// Reported after every optimiser step; <see cref="EvalLoss"/> is set on steps that evaluated, and
+/// <see cref="CheckpointSaved"/> on steps whose resumable checkpoint was just written (so it can be copied away).
+/// </summary>
 public sealed record TrainingProgress(
     int Step,
     int TotalSteps,
@@ -9,4 +12,5 @@ public sealed record TrainingProgress(
     double? EvalLoss,
     double LearningRate,
     double TokensPerSecond,
-    TimeSpan Remaining);
+    TimeSpan Remaining,
+    bool CheckpointSaved = false);

@@ -23,4 +23,7 @@ public static class Extensions
 
     public static IApplicationBuilder UseApiKeyCheck(this IApplicationBuilder app) =>
         app.UseMiddleware<ApiKeyMiddleware>();
+
+    public static IApplicationBuilder UseRequestSizeLimit(this IApplicationBuilder app) =>
+        app.UseMiddleware<RequestSizeMiddleware>();
 }

@@ -7,7 +7,9 @@ namespace FineTuneMesh.Gateway.Middleware;
 
 /// <summary>
 /// Rejects requests without the configured API key (<see cref="GatewayOptions.ApiKey"/>) with a
-/// 401 problem+json. Health probes stay open; with no key configured every request passes.
+/// 401 problem+json, or for a gRPC call with the gRPC status UNAUTHENTICATED (gRPC clients send
+/// the key as <c>authorization: Bearer</c> or <c>x-api-key</c> metadata). Health probes stay open;
+/// with no key configured every request passes.
 /// </summary>
 public sealed class ApiKeyMiddleware(RequestDelegate next, IOptionsMonitor<GatewayOptions> options)
 {
@@ -23,11 +25,21 @@ public sealed class ApiKeyMiddleware(RequestDelegate next, IOptionsMonitor<Gatew
             return;
         }
 
+        var message = $"A valid API key is required: send 'Authorization: Bearer <key>' or '{ApiKeyHeader}: <key>'.";
+        if (context.Request.ContentType?.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase) == true)
+        {
+            // A trailers-only gRPC response: HTTP 200 with the status in the headers.
+            context.Response.ContentType = "application/grpc";
+            context.Response.Headers["grpc-status"] = "16";
+            context.Response.Headers["grpc-message"] = Uri.EscapeDataString(message);
+            return;
+        }
+
         context.Response.Headers.WWWAuthenticate = "Bearer";
         await TypedResults.Problem(
                 statusCode: StatusCodes.Status401Unauthorized,
                 title: "Unauthorized",
-                detail: $"A valid API key is required: send 'Authorization: Bearer <key>' or '{ApiKeyHeader}: <key>'.")
+                detail: message)
             .ExecuteAsync(context);
     }
 

@@ -1,4 +1,5 @@
 using Yarp.ReverseProxy.Configuration;
+using Yarp.ReverseProxy.Forwarder;
 
 namespace FineTuneMesh.Gateway.Proxy;
 
@@ -6,12 +7,18 @@ namespace FineTuneMesh.Gateway.Proxy;
 /// The public routes and the services behind them. Destinations are service-discovery names
 /// (<c>https+http://synth</c>: https when the service has it, else http), resolved from the
 /// <c>services:*</c> configuration that the AppHost injects.
+/// gRPC goes to the inference service's HTTP/2-only endpoint named <see cref="GrpcEndpointName"/>
+/// (<c>http://_grpc.inference</c>) over cleartext HTTP/2 (h2c), which needs the exact version: the
+/// gateway's own gRPC listener is HTTP/2-only too. Responses, server-sent events and gRPC streams
+/// alike, are relayed as they arrive, never buffered.
 /// </summary>
 public static class ProxyRoutes
 {
     public const string SynthCluster = "synth";
     public const string TrainerCluster = "trainer";
     public const string InferenceCluster = "inference";
+    public const string InferenceGrpcCluster = "inference-grpc";
+    public const string GrpcEndpointName = "grpc";
 
     public static IReadOnlyList<RouteConfig> Routes { get; } =
     [
@@ -20,13 +27,39 @@ public static class ProxyRoutes
         Route("inference", "/api/inference/{**catch-all}", InferenceCluster),
         // The OpenAI-compatible surface is served by the inference service.
         Route("openai-v1", "/v1/{**catch-all}", InferenceCluster),
+        // gRPC: the inference API, its health service and server reflection.
+        Route("inference-grpc", "/finetunemesh.inference.v1.Inference/{**catch-all}", InferenceGrpcCluster),
+        Route("inference-grpc-health", "/grpc.health.v1.Health/{**catch-all}", InferenceGrpcCluster),
+        Route("inference-grpc-reflection", "/grpc.reflection.v1alpha.ServerReflection/{**catch-all}", InferenceGrpcCluster),
+        Route("inference-grpc-reflection-v1", "/grpc.reflection.v1.ServerReflection/{**catch-all}", InferenceGrpcCluster),
     ];
 
     public static IReadOnlyList<ClusterConfig> Clusters { get; } =
     [
         Cluster(SynthCluster),
         Cluster(TrainerCluster),
-        Cluster(InferenceCluster),
+        // By name: the service also has an HTTP/2-only "grpc" endpoint, which must never serve REST.
+        new()
+        {
+            ClusterId = InferenceCluster,
+            Destinations = new Dictionary<string, DestinationConfig>
+            {
+                [InferenceCluster] = new() { Address = $"http://_http.{InferenceCluster}" },
+            },
+        },
+        new()
+        {
+            ClusterId = InferenceGrpcCluster,
+            Destinations = new Dictionary<string, DestinationConfig>
+            {
+                [InferenceGrpcCluster] = new() { Address = $"http://_{GrpcEndpointName}.{InferenceCluster}" },
+            },
+            HttpRequest = new ForwarderRequestConfig
+            {
+                Version = new Version(2, 0),
+                VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            },
+        },
     ];
 
     private static RouteConfig Route(string routeId, string path, string clusterId) => new()

@@ -20,8 +20,10 @@ public static class Extensions
         builder.Services.AddHostedService(services => services.GetRequiredService<ModelHost>());
         builder.Services.AddHealthChecks().AddCheck<BaseModelHealthCheck>("base-model");
         builder.Services.AddSingleton<AdapterRegistry>();
+        builder.Services.AddSingleton<ModelCatalog>();
         builder.Services.AddSingleton<AdmissionQueue>();
         builder.Services.AddSingleton<InferenceTelemetry>();
+        builder.Services.AddSingleton<GenerationRunner>();
 
         builder.Services.AddGrpc();
         builder.Services.AddGrpcReflection();

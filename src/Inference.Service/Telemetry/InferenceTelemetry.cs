@@ -1,22 +1,30 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using FineTuneMesh.Inference.Service.Generation;
 using FineTuneMesh.ServiceDefaults;
 using CoreSummary = FineTuneMesh.Core.Generation.GenerationSummary;
 
 namespace FineTuneMesh.Inference.Service.Telemetry;
 
 /// <summary>
-/// The service's one ActivitySource and one Meter, both named <see cref="TelemetryNames.Inference"/>:
-/// a <c>generate</c> span per call with <c>gen_ai.*</c> usage tags, and counters for generations,
-/// tokens and refusals.
+/// The service's one ActivitySource and one Meter, both named <see cref="TelemetryNames.Inference"/>.
+/// A span per generation named and tagged after the OpenTelemetry gen_ai conventions
+/// (<c>{gen_ai.operation.name} {gen_ai.request.model}</c>; request settings, usage, finish reasons,
+/// time to first token), the gen_ai server metrics (time to first token, time per output token,
+/// request duration) and counters for generations, tokens and refusals.
 /// </summary>
 public sealed class InferenceTelemetry : IDisposable
 {
+    public const string ProviderName = "finetunemesh";
+    public const string TimeToFirstTokenTag = "gen_ai.server.time_to_first_token";
+
     private readonly Meter _meter;
     private readonly Counter<long> _generations;
     private readonly Counter<long> _tokens;
     private readonly Counter<long> _refused;
     private readonly Histogram<double> _timeToFirstToken;
+    private readonly Histogram<double> _serverTimeToFirstToken;
+    private readonly Histogram<double> _timePerOutputToken;
 
     public InferenceTelemetry(IMeterFactory meters)
     {
@@ -25,32 +33,78 @@ public sealed class InferenceTelemetry : IDisposable
         _tokens = _meter.CreateCounter<long>("finetunemesh.inference.tokens", unit: "{token}", description: "Prompt and completion tokens.");
         _refused = _meter.CreateCounter<long>("finetunemesh.inference.refused", description: "Generations refused because the queue was full.");
         _timeToFirstToken = _meter.CreateHistogram<double>("finetunemesh.inference.time_to_first_token", unit: "ms");
+        _serverTimeToFirstToken = _meter.CreateHistogram<double>(TimeToFirstTokenTag, unit: "s",
+            description: "Time from the request to the first generated token, queueing included.");
+        _timePerOutputToken = _meter.CreateHistogram<double>("gen_ai.server.time_per_output_token", unit: "s",
+            description: "Decode time per output token after the first.");
     }
 
     public ActivitySource Source { get; } = new(TelemetryNames.Inference);
 
-    public Activity? StartGenerate(string model, string? adapter)
+    public Activity? StartGeneration(GenerationRequest request, string baseModel)
     {
-        var activity = Source.StartActivity("generate");
-        activity?.SetTag("gen_ai.operation.name", "text_completion");
-        activity?.SetTag("gen_ai.request.model", model);
-        activity?.SetTag("finetunemesh.adapter", string.IsNullOrEmpty(adapter) ? null : adapter);
+        var requestModel = request.RequestedModel ?? (string.IsNullOrEmpty(request.Adapter) ? baseModel : request.Adapter);
+        var activity = Source.StartActivity($"{request.Operation} {requestModel}", ActivityKind.Internal);
+        if (activity is null)
+        {
+            return null;
+        }
+
+        activity.SetTag("gen_ai.operation.name", request.Operation);
+        activity.SetTag("gen_ai.provider.name", ProviderName);
+        activity.SetTag("gen_ai.request.model", requestModel);
+        activity.SetTag("gen_ai.response.model", string.IsNullOrEmpty(request.Adapter) ? baseModel : request.Adapter);
+        activity.SetTag("gen_ai.request.max_tokens", request.MaxTokens);
+        activity.SetTag("gen_ai.request.temperature", request.Temperature);
+        activity.SetTag("gen_ai.request.top_p", request.TopP);
+        activity.SetTag("gen_ai.request.top_k", request.TopK);
+        activity.SetTag("gen_ai.request.seed", request.Seed);
+        activity.SetTag("gen_ai.request.stop_sequences", request.Stop.Count > 0 ? request.Stop.ToArray() : null);
+        activity.SetTag("finetunemesh.adapter", string.IsNullOrEmpty(request.Adapter) ? null : request.Adapter);
         return activity;
     }
 
-    public void Finished(Activity? activity, CoreSummary summary)
+    /// <summary>Usage, finish reason and time to first token (from the request's arrival, queueing included).</summary>
+    public void Finished(Activity? activity, CoreSummary summary, TimeSpan timeToFirstToken)
     {
         var reason = summary.FinishReason.ToString().ToLowerInvariant();
         activity?.SetTag("gen_ai.usage.input_tokens", summary.PromptTokens);
         activity?.SetTag("gen_ai.usage.output_tokens", summary.CompletionTokens);
         activity?.SetTag("gen_ai.response.finish_reasons", new[] { reason });
+        activity?.SetTag(TimeToFirstTokenTag, timeToFirstToken.TotalSeconds);
+        activity?.SetTag("finetunemesh.tokens_per_second", summary.TokensPerSecond);
         _generations.Add(1, new KeyValuePair<string, object?>("finish_reason", reason));
         _tokens.Add(summary.PromptTokens, new KeyValuePair<string, object?>("gen_ai.token.type", "input"));
         _tokens.Add(summary.CompletionTokens, new KeyValuePair<string, object?>("gen_ai.token.type", "output"));
-        _timeToFirstToken.Record(summary.TimeToFirstToken.TotalMilliseconds);
+        if (summary.CompletionTokens > 0)
+        {
+            _timeToFirstToken.Record(timeToFirstToken.TotalMilliseconds);
+            _serverTimeToFirstToken.Record(timeToFirstToken.TotalSeconds);
+        }
+
+        if (summary.TokensPerSecond > 0)
+        {
+            _timePerOutputToken.Record(1 / summary.TokensPerSecond);
+        }
     }
 
-    public void Refused() => _refused.Add(1);
+    /// <summary>The request was refused or failed before or during decoding.</summary>
+    public void Failed(Activity? activity, Exception error)
+    {
+        if (error is ServerBusyException)
+        {
+            _refused.Add(1);
+        }
+
+        activity?.SetTag("error.type", error switch
+        {
+            ServerBusyException => "server_busy",
+            PromptTooLongException => "prompt_too_long",
+            OperationCanceledException => "cancelled",
+            _ => error.GetType().Name,
+        });
+        activity?.SetStatus(ActivityStatusCode.Error, error.Message);
+    }
 
     public void Dispose()
     {

@@ -1,5 +1,5 @@
+using FineTuneMesh.Mesh.Models;
 using FineTuneMesh.ServiceDefaults;
-using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace FineTuneMesh.Trainer.Worker.Apis;
 
@@ -11,12 +11,22 @@ public static class TrainerApi
     {
         var api = app.MapGroup("/api/train").WithTags("Trainer");
 
-        api.MapGet("/info", GetInfo).WithName("GetTrainerInfo");
+        api.MapGet("/info", GetInfoAsync).WithName("GetTrainerInfo");
+        api.MapTrainingJobsApi();
+        api.MapDatasetsApi();
+        api.MapAdaptersApi();
 
         return api;
     }
 
-    /// <summary>The service's name, build version and configured base model; nothing more is served yet.</summary>
-    public static Ok<ServiceInfo> GetInfo(IConfiguration configuration, IHostEnvironment environment) =>
-        TypedResults.Ok(ServiceInfo.Describe(ServiceName, typeof(TrainerApi).Assembly, configuration, environment));
+    /// <summary>The service's name and version, and the base model jobs train on by default (with the fallback, if it stands in).</summary>
+    public static async Task<IResult> GetInfoAsync(IConfiguration configuration, IHostEnvironment environment, BaseModelResolver baseModels)
+    {
+        var baseModel = await baseModels.ConfiguredAsync();
+        return Results.Ok(new
+        {
+            service = ServiceInfo.Describe(ServiceName, typeof(TrainerApi).Assembly, configuration, environment),
+            baseModel = new { requested = baseModels.ConfiguredName, baseModel.Name, baseModel.Folder, baseModel.IsFallback, baseModel.FallbackReason },
+        });
+    }
 }

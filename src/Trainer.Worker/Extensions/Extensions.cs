@@ -1,3 +1,7 @@
+using FineTuneMesh.Mesh;
+using FineTuneMesh.Trainer.Worker.Apis;
+using FineTuneMesh.Trainer.Worker.Jobs;
+using FineTuneMesh.Trainer.Worker.Worker;
 using Microsoft.Extensions.Options;
 
 namespace FineTuneMesh.Trainer.Worker.Extensions;
@@ -8,6 +12,7 @@ public static class Extensions
     public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.Services.AddProblemDetails();
+        builder.Services.ConfigureHttpJsonOptions(json => MeshJson.Apply(json.SerializerOptions));
 
         builder.Services.AddOptions<TrainerOptions>()
             .BindConfiguration(TrainerOptions.SectionName)
@@ -16,6 +21,20 @@ public static class Extensions
 
         builder.Services.AddOptions<HostOptions>()
             .Configure<IOptions<TrainerOptions>>((host, trainer) => host.ShutdownTimeout = trainer.Value.ShutdownTimeout);
+
+        builder.AddArtifactStore();
+        builder.AddMeshMessaging();
+        builder.AddBaseModels();
+        builder.Services.AddHealthChecks().AddCheck<BaseModelHealthCheck>("base-model");
+
+        builder.Services.AddSingleton<TokenizerCache>();
+        builder.Services.AddSingleton<JobValidator>();
+        builder.Services.AddSingleton<JobSubmission>();
+        builder.Services.AddSingleton<JobEventStream>();
+        builder.Services.AddSingleton<RunningJobs>();
+        builder.Services.AddSingleton<JobRunner>();
+        builder.Services.AddHostedService<TrainingJobConsumer>();
+        builder.Services.AddHostedService<CancelListener>();
 
         return builder;
     }

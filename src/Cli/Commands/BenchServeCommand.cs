@@ -1,0 +1,225 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using FineTuneMesh.Inference.V1;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace FineTuneMesh.Cli.Commands;
+
+/// <summary>
+/// <c>bench serve</c>: starts the inference service and the gateway (their own builds, as child
+/// processes, on free ports) on a model folder, then runs 1, 2 and 4 concurrent greedy streams
+/// over gRPC and over the OpenAI-compatible REST API, each direct and through the gateway, and
+/// prints time to first token, tokens/s and the gateway's added latency per token. A benchmark,
+/// not a test: it asserts nothing.
+/// </summary>
+public sealed class BenchServeCommand : AsyncCommand<BenchServeCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("-m|--model <DIR>"), Description("Model folder (e.g. one made by `model init --preset qwen2.5-0.5b --dtype bf16`).")]
+        public string Model { get; init; } = "";
+        [CommandOption("--dtype <DTYPE>"), Description("Compute dtype of the service (default bf16).")]
+        public string DType { get; init; } = "bf16";
+        [CommandOption("--streams <LIST>"), Description("Comma-separated concurrent stream counts (default 1,2,4).")]
+        public string Streams { get; init; } = "1,2,4";
+        [CommandOption("--max-tokens <N>"), Description("Tokens generated per stream (default 32).")]
+        public int MaxTokens { get; init; } = 32;
+        [CommandOption("--repeats <N>"), Description("Runs per row; each column is the median (default 3: the host is noisy).")]
+        public int Repeats { get; init; } = 3;
+        [CommandOption("--prompt <TEXT>")]
+        public string Prompt { get; init; } = "The history of the reverse proxy begins with the early web, when servers needed a way to";
+    }
+
+    private const string ApiKey = "bench-serve-key";
+
+    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var folder = ModelLocator.Resolve(settings.Model);
+        var streams = settings.Streams.Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+        Uri Local(int port) => new($"http://127.0.0.1:{port}");
+        var (inferenceRest, inferenceGrpc, gatewayRest, gatewayGrpc) =
+            (Local(ServiceProcess.FreePort()), Local(ServiceProcess.FreePort()), Local(ServiceProcess.FreePort()), Local(ServiceProcess.FreePort()));
+
+        AnsiConsole.MarkupLine($"[grey]starting the inference service on {folder} ({settings.DType}) and the gateway...[/]");
+        using var inference = ServiceProcess.Start("Inference.Service", "FineTuneMesh.Inference.Service", new Dictionary<string, string>
+        {
+            ["FINETUNE_BASE_MODEL"] = folder,
+            ["FINETUNE_DTYPE"] = settings.DType,
+            ["Inference__MaxConcurrentGenerations"] = $"{streams.Max()}",
+            ["Kestrel__Endpoints__http__Url"] = inferenceRest.ToString(),
+            ["Kestrel__Endpoints__grpc__Url"] = inferenceGrpc.ToString(),
+        });
+        using var gateway = ServiceProcess.Start("Gateway", "FineTuneMesh.Gateway", new Dictionary<string, string>
+        {
+            ["Gateway__ApiKey"] = ApiKey,
+            ["services__inference__http__0"] = inferenceRest.ToString(),
+            ["services__inference__grpc__0"] = inferenceGrpc.ToString(),
+            ["Kestrel__Endpoints__http__Url"] = gatewayRest.ToString(),
+            ["Kestrel__Endpoints__grpc__Url"] = gatewayGrpc.ToString(),
+        });
+        await inference.WaitHealthyAsync(inferenceRest, TimeSpan.FromMinutes(5), cancellationToken);
+        await gateway.WaitHealthyAsync(gatewayRest, TimeSpan.FromMinutes(1), cancellationToken);
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(10) };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ApiKey);
+        var modelId = (await http.GetFromJsonAsync<JsonElement>(new Uri(inferenceRest, "/v1/models"), cancellationToken))
+            .GetProperty("data")[0].GetProperty("id").GetString()!;
+        using var directChannel = GrpcChannel.ForAddress(inferenceGrpc);
+        using var gatewayChannel = GrpcChannel.ForAddress(gatewayGrpc);
+        var directClient = new Inference.V1.Inference.InferenceClient(directChannel);
+        var gatewayClient = new Inference.V1.Inference.InferenceClient(gatewayChannel);
+
+        // Warm-up: the first bf16 matmuls pay one-time kernel set-up; each path's connections open.
+        await GrpcStreamAsync(directClient, settings, cancellationToken);
+        await GrpcStreamAsync(gatewayClient, settings, cancellationToken);
+        await RestStreamAsync(http, new Uri(gatewayRest, "/v1/completions"), modelId, settings, cancellationToken);
+
+        // Wide enough for the table when the output is redirected (Spectre assumes 80 columns then).
+        AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 150);
+        var table = new Table().AddColumns("protocol", "path", "streams", "tokens/stream", "TTFT ms", "ms/token",
+            "tok/s per stream", "tok/s total", "gateway +ms/token", "gateway +TTFT ms");
+        var added = new List<(string Protocol, int Streams, double PerToken)>();
+        foreach (var protocol in new[] { "gRPC", "REST (SSE)" })
+        {
+            foreach (var n in streams)
+            {
+                Measurement? direct = null;
+                foreach (var path in new[] { "direct", "gateway" })
+                {
+                    Func<Task<StreamTiming>> one = (protocol, path) switch
+                    {
+                        ("gRPC", "direct") => () => GrpcStreamAsync(directClient, settings, cancellationToken),
+                        ("gRPC", _) => () => GrpcStreamAsync(gatewayClient, settings, cancellationToken),
+                        (_, "direct") => () => RestStreamAsync(http, new Uri(inferenceRest, "/v1/completions"), modelId, settings, cancellationToken),
+                        _ => () => RestStreamAsync(http, new Uri(gatewayRest, "/v1/completions"), modelId, settings, cancellationToken),
+                    };
+                    var result = await MeasureAsync(one, n, settings.Repeats);
+                    var perToken = direct is null ? "" : $"{result.MillisecondsPerToken - direct.MillisecondsPerToken:+0.00;-0.00}";
+                    var ttft = direct is null ? "" : $"{result.TimeToFirstTokenMs - direct.TimeToFirstTokenMs:+0.0;-0.0}";
+                    if (direct is not null)
+                    {
+                        added.Add((protocol, n, result.MillisecondsPerToken - direct.MillisecondsPerToken));
+                    }
+
+                    table.AddRow(protocol, path, $"{n}", $"{result.TokensPerStream:F0}", $"{result.TimeToFirstTokenMs:F0}",
+                        $"{result.MillisecondsPerToken:F1}", $"{result.TokensPerSecondPerStream:F1}", $"{result.TotalTokensPerSecond:F1}", perToken, ttft);
+                    direct ??= result;
+                }
+            }
+        }
+
+        AnsiConsole.Write(table);
+        foreach (var group in added.GroupBy(a => a.Protocol))
+        {
+            AnsiConsole.MarkupLine(CultureInfo.InvariantCulture,
+                "gateway added latency per token, {0}: {1:+0.00;-0.00} ms (mean over {2} stream counts; single stream {3:+0.00;-0.00} ms; noise is several ms)",
+                Markup.Escape(group.Key), group.Average(a => a.PerToken), group.Count(), group.First().PerToken);
+        }
+
+        return 0;
+    }
+
+    private sealed record Measurement(double TimeToFirstTokenMs, double MillisecondsPerToken, double TokensPerSecondPerStream,
+        double TotalTokensPerSecond, double TokensPerStream);
+
+    /// <summary>
+    /// Runs <paramref name="streams"/> streams at once, <paramref name="repeats"/> times: per run
+    /// the mean over its streams (the total rate over the run's wall time), then the median of the runs.
+    /// </summary>
+    private static async Task<Measurement> MeasureAsync(Func<Task<StreamTiming>> one, int streams, int repeats)
+    {
+        var runs = new List<Measurement>();
+        for (var run = 0; run < Math.Max(1, repeats); run++)
+        {
+            var clock = Stopwatch.StartNew();
+            var timings = await Task.WhenAll(Enumerable.Range(0, streams).Select(_ => Task.Run(one)));
+            var wall = clock.Elapsed.TotalSeconds;
+            runs.Add(new Measurement(
+                timings.Average(t => t.FirstToken.TotalMilliseconds),
+                timings.Average(t => t.MillisecondsPerToken),
+                timings.Average(t => t.TokensPerSecond),
+                timings.Sum(t => t.Tokens) / wall,
+                timings.Average(t => t.Tokens)));
+        }
+
+        static double Median(IEnumerable<double> values) => values.Order().ElementAt(values.Count() / 2);
+        return new Measurement(Median(runs.Select(r => r.TimeToFirstTokenMs)), Median(runs.Select(r => r.MillisecondsPerToken)),
+            Median(runs.Select(r => r.TokensPerSecondPerStream)), Median(runs.Select(r => r.TotalTokensPerSecond)), Median(runs.Select(r => r.TokensPerStream)));
+    }
+
+    private static async Task<StreamTiming> GrpcStreamAsync(Inference.V1.Inference.InferenceClient client, Settings settings, CancellationToken cancellationToken)
+    {
+        var request = new GenerateRequest
+        {
+            Prompt = settings.Prompt,
+            Sampling = new SamplingParams { Temperature = 0, RepetitionPenalty = 1.0, MaxTokens = settings.MaxTokens },
+        };
+        var clock = Stopwatch.StartNew();
+        using var call = client.Generate(request, new Metadata { { "x-api-key", ApiKey } }, cancellationToken: cancellationToken);
+        TimeSpan? first = null;
+        var last = TimeSpan.Zero;
+        var tokens = 0;
+        await foreach (var frame in call.ResponseStream.ReadAllAsync(cancellationToken))
+        {
+            if (frame.FrameCase == GenerateResponse.FrameOneofCase.Delta)
+            {
+                first ??= clock.Elapsed;
+                last = clock.Elapsed;
+            }
+            else
+            {
+                tokens = frame.Summary.CompletionTokens;
+            }
+        }
+
+        return new StreamTiming(first ?? clock.Elapsed, last, tokens);
+    }
+
+    private static async Task<StreamTiming> RestStreamAsync(HttpClient http, Uri completions, string model, Settings settings, CancellationToken cancellationToken)
+    {
+        var body = JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["model"] = model,
+            ["prompt"] = settings.Prompt,
+            ["temperature"] = 0,
+            ["repetition_penalty"] = 1.0,
+            ["max_tokens"] = settings.MaxTokens,
+            ["stream"] = true,
+            ["stream_options"] = new Dictionary<string, bool> { ["include_usage"] = true },
+        });
+        var clock = Stopwatch.StartNew();
+        using var request = new HttpRequestMessage(HttpMethod.Post, completions) { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
+        using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        response.EnsureSuccessStatusCode();
+        using var reader = new StreamReader(await response.Content.ReadAsStreamAsync(cancellationToken));
+        TimeSpan? first = null;
+        var last = TimeSpan.Zero;
+        var tokens = 0;
+        while (await reader.ReadLineAsync(cancellationToken) is { } line)
+        {
+            if (!line.StartsWith("data: {", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            using var chunk = JsonDocument.Parse(line.AsMemory(6));
+            if (chunk.RootElement.TryGetProperty("usage", out var usage))
+            {
+                tokens = usage.GetProperty("completion_tokens").GetInt32();
+            }
+            else if (chunk.RootElement.GetProperty("choices")[0].GetProperty("text").GetString() is { Length: > 0 })
+            {
+                first ??= clock.Elapsed;
+                last = clock.Elapsed;
+            }
+        }
+
+        return new StreamTiming(first ?? clock.Elapsed, last, tokens);
+    }
+}

@@ -1,0 +1,126 @@
+using System.Diagnostics;
+using FineTuneMesh.Core;
+using FineTuneMesh.Core.Generation;
+using FineTuneMesh.Inference.Service.Models;
+using FineTuneMesh.Inference.Service.Telemetry;
+using Microsoft.Extensions.Options;
+
+namespace FineTuneMesh.Inference.Service.Generation;
+
+/// <summary>
+/// The one path every API generates through (gRPC and the OpenAI-compatible REST API alike):
+/// checks the request, takes a slot in the <see cref="AdmissionQueue"/>, borrows the base or
+/// adapter model and starts the decode loop. Everything that can refuse a request happens in
+/// <see cref="StartAsync"/>, before a response has begun, so each API can answer with its own
+/// status (RESOURCE_EXHAUSTED / 429, NOT_FOUND / 404, INVALID_ARGUMENT / 400).
+/// </summary>
+public sealed class GenerationRunner(
+    ModelHost host,
+    AdapterRegistry adapters,
+    AdmissionQueue admission,
+    InferenceTelemetry telemetry,
+    IOptions<InferenceOptions> options,
+    ILogger<GenerationRunner> logger)
+{
+    /// <summary>Starts a generation; dispose the stream to end it (and free its slot) early.</summary>
+    /// <exception cref="ModelNotReadyException">The base model is still loading.</exception>
+    /// <exception cref="ArgumentException">A bad request (<see cref="PromptTooLongException"/> for an oversize prompt).</exception>
+    /// <exception cref="AdapterNotFoundException">No such adapter.</exception>
+    /// <exception cref="ServerBusyException">Every slot and queue place is taken.</exception>
+    public async Task<GenerationStream> StartAsync(GenerationRequest request, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        if (!host.IsLoaded)
+        {
+            throw new ModelNotReadyException();
+        }
+
+        var model = host.Model;
+        var activity = telemetry.StartGeneration(request, host.Info?.Requested ?? model.Folder);
+        try
+        {
+            var (promptIds, sampling) = Prepare(request, model, options.Value.MaxPromptTokens);
+            if (!string.IsNullOrEmpty(request.Adapter))
+            {
+                adapters.FolderOf(request.Adapter);
+            }
+
+            if (!await admission.TryEnterAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var value = options.Value;
+                Log.GenerationRefused(logger, value.MaxConcurrentGenerations);
+                throw new ServerBusyException(
+                    $"the server is busy: {value.MaxConcurrentGenerations} generation(s) running and {value.MaxQueuedGenerations} queued; retry after {value.RetryAfterMs} ms.",
+                    value.RetryAfterMs);
+            }
+
+            ModelLease lease;
+            try
+            {
+                lease = await adapters.AcquireAsync(request.Adapter, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                admission.Release();
+                throw;
+            }
+
+            return GenerationStream.Start(lease, promptIds, sampling, options.Value.StreamBufferFrames, started, activity, telemetry,
+                () =>
+                {
+                    lease.Dispose();
+                    admission.Release();
+                },
+                cancellationToken);
+        }
+        catch (Exception e)
+        {
+            telemetry.Failed(activity, e);
+            activity?.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The prompt's token ids and the sampling options, or an ArgumentException naming what is wrong.</summary>
+    private static (IReadOnlyList<int> PromptIds, SamplingOptions Sampling) Prepare(GenerationRequest request, LanguageModel model, int maxPromptTokens)
+    {
+        IReadOnlyList<int> promptIds = request switch
+        {
+            { Messages: { } messages } => model.EncodeChat(messages),
+            { Prompt: { Length: > 0 } prompt } => model.Tokenizer.Encode(prompt),
+            _ => throw new ArgumentException("the request has no prompt: give a non-empty prompt or chat messages."),
+        };
+        if (promptIds.Count == 0)
+        {
+            throw new ArgumentException("the prompt is empty after tokenization.");
+        }
+
+        var context = model.Config.MaxPositionEmbeddings;
+        if (promptIds.Count >= context)
+        {
+            throw new PromptTooLongException(promptIds.Count, context - 1,
+                $"the prompt has {promptIds.Count} tokens; the model's context is {context} tokens, so at most {context - 1} fit with one generated token.");
+        }
+
+        if (maxPromptTokens > 0 && promptIds.Count > maxPromptTokens)
+        {
+            throw new PromptTooLongException(promptIds.Count, maxPromptTokens,
+                $"the prompt has {promptIds.Count} tokens; this server accepts at most {maxPromptTokens} (Inference:MaxPromptTokens; the model's context is {context}).");
+        }
+
+        var defaults = model.DefaultSampling();
+        var sampling = defaults with
+        {
+            Temperature = request.Temperature ?? defaults.Temperature,
+            TopK = request.TopK ?? defaults.TopK,
+            TopP = request.TopP ?? defaults.TopP,
+            MinP = request.MinP ?? defaults.MinP,
+            RepetitionPenalty = request.RepetitionPenalty ?? defaults.RepetitionPenalty,
+            Seed = request.Seed,
+            MaxNewTokens = request.MaxTokens ?? defaults.MaxNewTokens,
+            StopStrings = request.Stop,
+        };
+        sampling.Validate();
+        return (promptIds, sampling);
+    }
+}

@@ -1,0 +1,29 @@
+using System.Text.Json.Serialization;
+using FineTuneMesh.Mesh.Jobs;
+
+namespace FineTuneMesh.Mesh.Adapters;
+
+/// <summary>
+/// manifest.json of an adapter version: what it was trained from (base model and revision, job,
+/// settings), how the run went, and every file with its checksum.
+/// </summary>
+public sealed record AdapterManifest
+{
+    public required string Name { get; init; }
+    public required int Version { get; init; }
+    public required string JobId { get; init; }
+    public required string BaseModel { get; init; }
+    public string? BaseModelRevision { get; init; }
+    public required LoraSpec Lora { get; init; }
+    public required TrainingSpec Training { get; init; }
+    public string? Template { get; init; }
+    public required AdapterMetrics Metrics { get; init; }
+    public required IReadOnlyList<AdapterFile> Files { get; init; }
+    public DateTimeOffset CreatedAt { get; init; }
+
+    [JsonIgnore]
+    public string Prefix => AdapterCatalog.VersionPrefix(Name, Version);
+
+    public AdapterVersionRef ToRef() =>
+        new(Name, Version, Files.FirstOrDefault(f => f.Name == Core.Lora.AdapterFiles.WeightsFileName)?.Sha256 ?? "");
+}

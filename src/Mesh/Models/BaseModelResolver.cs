@@ -1,0 +1,101 @@
+using FineTuneMesh.Core.Hub;
+using FineTuneMesh.ServiceDefaults;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+
+namespace FineTuneMesh.Mesh.Models;
+
+/// <summary>
+/// Turns a base model name into a folder on this machine. The configured base model
+/// (FINETUNE_BASE_MODEL) is resolved once: from the cache, else pulled from the Hub when it can be
+/// reached, else the built-in tiny model stands in, loudly (a warning log, a degraded health check,
+/// and <see cref="BaseModel.FallbackReason"/> in API responses). Other names must already be on
+/// this machine: a job never starts a download of a model nobody configured.
+/// </summary>
+public sealed class BaseModelResolver(IConfiguration configuration, ILogger<BaseModelResolver> logger)
+{
+    private readonly Lazy<Task<BaseModel>> _configured = new(() => ResolveConfiguredCore(configuration, logger));
+
+    public string CacheRoot => configuration[FineTuneSettings.ModelCache] is { Length: > 0 } root ? root : HubClient.DefaultCacheRoot();
+
+    /// <summary>The configured base model's name as users write it; <see cref="BuiltinModels.Tiny"/> when none is configured.</summary>
+    public string ConfiguredName => configuration.GetBaseModel() ?? BuiltinModels.Tiny;
+
+    /// <summary>The configured base model, resolved on first call (which may download it).</summary>
+    public Task<BaseModel> ConfiguredAsync() => _configured.Value;
+
+    /// <summary>
+    /// <paramref name="requested"/> null or empty, or equal to the configured name: the configured base.
+    /// Otherwise the built-in tiny model, a folder, or a repo id in the cache; null and the problem when it is none of these.
+    /// </summary>
+    public async Task<(BaseModel? Model, string? Problem)> ResolveAsync(string? requested, string? revision)
+    {
+        if (string.IsNullOrWhiteSpace(requested) || string.Equals(requested, ConfiguredName, StringComparison.Ordinal))
+        {
+            return (await ConfiguredAsync(), null);
+        }
+
+        if (BuiltinModels.IsBuiltin(requested))
+        {
+            return (new BaseModel(BuiltinModels.Tiny, BuiltinModels.EnsureTiny(CacheRoot), null, null), null);
+        }
+
+        var (folder, problem) = LocalModels.Resolve(requested, revision, CacheRoot);
+        if (folder is null)
+        {
+            return (null, $"unknown base model: {problem}; the configured base model is '{ConfiguredName}'");
+        }
+
+        var provenance = ModelProvenance.Of(folder);
+        return (new BaseModel(provenance.NameOrPath, folder, provenance.Revision, null), null);
+    }
+
+    private static async Task<BaseModel> ResolveConfiguredCore(IConfiguration configuration, ILogger logger)
+    {
+        var cacheRoot = configuration[FineTuneSettings.ModelCache] is { Length: > 0 } root ? root : HubClient.DefaultCacheRoot();
+        var requested = configuration.GetBaseModel();
+        if (requested is null || BuiltinModels.IsBuiltin(requested))
+        {
+            return new BaseModel(BuiltinModels.Tiny, BuiltinModels.EnsureTiny(cacheRoot), null,
+                requested is null ? $"{FineTuneSettings.BaseModel} is not set" : null);
+        }
+
+        var revision = configuration[FineTuneSettings.BaseModelRevision];
+        var (folder, problem) = LocalModels.Resolve(requested, revision, cacheRoot);
+        if (folder is null && ModelReference.TryParse(requested, out var reference) && !ModelReference.IsLocalFolder(requested))
+        {
+            (folder, problem) = await TryPullAsync(reference!, revision, cacheRoot, problem, logger);
+        }
+
+        if (folder is not null)
+        {
+            var provenance = ModelProvenance.Of(folder);
+            return new BaseModel(provenance.NameOrPath, folder, provenance.Revision, null);
+        }
+
+        var reason = $"the configured base model could not be loaded ({problem}); the built-in tiny model stands in, and its answers are noise";
+        FallbackLog.UsingBuiltin(logger, requested, reason);
+        return new BaseModel(BuiltinModels.Tiny, BuiltinModels.EnsureTiny(cacheRoot), null, reason);
+    }
+
+    private static async Task<(string? Folder, string? Problem)> TryPullAsync(ModelReference reference, string? revision,
+        string cacheRoot, string? problem, ILogger logger)
+    {
+        try
+        {
+            using var http = HubClient.CreateHttpClient(TimeSpan.FromSeconds(15));
+            var hub = new HubClient(http, HubClient.DefaultEndpointFromEnvironment(), Environment.GetEnvironmentVariable("HF_TOKEN"), cacheRoot)
+            {
+                StallTimeout = TimeSpan.FromSeconds(30),
+            };
+            var pulled = await hub.PullAsync(reference.RepoId, reference.Revision is { Length: > 0 } r && r != ModelReference.DefaultRevision
+                ? r : revision is { Length: > 0 } ? revision : ModelReference.DefaultRevision);
+            FallbackLog.Pulled(logger, reference.RepoId, pulled.Folder);
+            return (pulled.Folder, null);
+        }
+        catch (Exception e) when (e is HubException or HttpRequestException or TaskCanceledException or IOException or InvalidOperationException)
+        {
+            return (null, $"{problem}; pulling it from the Hub failed: {e.Message}");
+        }
+    }
+}

@@ -1,0 +1,14 @@
+namespace FineTuneMesh.Trainer.Worker.Apis;
+
+/// <summary>One error body for every 4xx of the trainer API: what is wrong, in sentences a person can act on.</summary>
+public static class ApiErrors
+{
+    public static IResult BadRequest(params IEnumerable<string> errors) =>
+        Results.Json(new { error = "the job was refused", errors = errors.ToArray() }, statusCode: StatusCodes.Status400BadRequest);
+
+    public static IResult NotFound(string message) =>
+        Results.Json(new { error = message }, statusCode: StatusCodes.Status404NotFound);
+
+    public static IResult Conflict(string message) =>
+        Results.Json(new { error = message }, statusCode: StatusCodes.Status409Conflict);
+}

@@ -1,0 +1,64 @@
+using FineTuneMesh.Mesh.Storage;
+using FineTuneMesh.Trainer.Worker.Jobs;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+
+namespace FineTuneMesh.Trainer.Worker.Apis;
+
+/// <summary>
+/// <c>PUT /api/train/datasets/{**key}</c> stores a JSONL file in the datasets bucket for jobs to
+/// name by key; <c>GET</c> reads it back. Records are checked when a job uses them, against that
+/// job's template and base model.
+/// </summary>
+public static class DatasetsApi
+{
+    public static RouteGroupBuilder MapDatasetsApi(this RouteGroupBuilder api)
+    {
+        api.MapPut("/datasets/{**key}", PutAsync).WithName("PutDataset");
+        api.MapGet("/datasets/{**key}", GetAsync).WithName("GetDataset");
+        return api;
+    }
+
+    private static async Task<IResult> PutAsync(string key, HttpRequest request, ArtifactStore store, IOptions<TrainerOptions> options,
+        CancellationToken cancellationToken)
+    {
+        if (!JobValidator.IsValidDatasetKey(key))
+        {
+            return ApiErrors.BadRequest($"dataset key '{key}' must be letters, digits, '-', '_', '.' and '/' segments ending in .jsonl, without '..'.");
+        }
+
+        var maxBytes = options.Value.MaxRequestBytes;
+        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            limit.MaxRequestBodySize = maxBytes;
+        }
+
+        if (request.ContentLength > maxBytes)
+        {
+            return RequestBody.TooLarge(maxBytes);
+        }
+
+        using var buffer = new MemoryStream();
+        try
+        {
+            await request.Body.CopyToAsync(buffer, cancellationToken);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return RequestBody.TooLarge(maxBytes);
+        }
+
+        if (buffer.Length == 0)
+        {
+            return ApiErrors.BadRequest("the dataset is empty; send JSONL, one record per line.");
+        }
+
+        var stored = await store.PutBytesAsync(MeshBuckets.Datasets, key, buffer.ToArray(), "application/jsonl", cancellationToken);
+        return Results.Created($"/api/train/datasets/{key}", stored);
+    }
+
+    private static async Task<IResult> GetAsync(string key, ArtifactStore store, CancellationToken cancellationToken) =>
+        !JobValidator.IsValidDatasetKey(key) ? ApiErrors.BadRequest($"dataset key '{key}' is not a valid dataset key.")
+        : await store.GetBytesAsync(MeshBuckets.Datasets, key, cancellationToken) is { } bytes ? Results.Bytes(bytes, "application/jsonl")
+        : ApiErrors.NotFound($"no dataset '{key}'.");
+}

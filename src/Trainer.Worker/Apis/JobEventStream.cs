@@ -1,0 +1,85 @@
+using System.Threading.Channels;
+using FineTuneMesh.Mesh;
+using FineTuneMesh.Mesh.Jobs;
+using FineTuneMesh.Mesh.Messaging;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+
+namespace FineTuneMesh.Trainer.Worker.Apis;
+
+/// <summary>
+/// Server-sent events for one job: the current record first, then every event the job's worker
+/// publishes (whichever worker that is), until the job ends or the client goes away. Each stream
+/// has its own auto-deleted queue bound to <c>training.{jobId}.*</c>.
+/// </summary>
+public sealed class JobEventStream(IConnection connection, JobStore jobs)
+{
+    private static readonly TimeSpan _keepAlive = TimeSpan.FromSeconds(15);
+
+    public async Task WriteAsync(HttpResponse response, string jobId, CancellationToken cancellationToken)
+    {
+        var events = Channel.CreateUnbounded<JobEvent>();
+        await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
+        await MeshTopology.DeclareAsync(channel, cancellationToken);
+        var queue = await channel.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: true, cancellationToken: cancellationToken);
+        await channel.QueueBindAsync(queue.QueueName, MeshTopology.EventsExchange, MeshTopology.EventRoutingKey(jobId, "*"),
+            cancellationToken: cancellationToken);
+        var consumer = new AsyncEventingBasicConsumer(channel);
+        consumer.ReceivedAsync += (_, delivery) =>
+        {
+            if (MeshJson.Deserialize<JobEvent>(delivery.Body.Span) is { } jobEvent)
+            {
+                events.Writer.TryWrite(jobEvent);
+            }
+
+            return Task.CompletedTask;
+        };
+        await channel.BasicConsumeAsync(queue.QueueName, autoAck: true, consumer, cancellationToken);
+
+        response.ContentType = "text/event-stream";
+        response.Headers.CacheControl = "no-cache";
+        // Subscribed first, read second: nothing that happens in between is missed.
+        var record = await jobs.GetAsync(jobId, cancellationToken);
+        if (record is null)
+        {
+            return;
+        }
+
+        await SendAsync(response, "record", MeshJson.Serialize(record), cancellationToken);
+        if (record.IsFinal)
+        {
+            return;
+        }
+
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            wait.CancelAfter(_keepAlive);
+            JobEvent jobEvent;
+            try
+            {
+                jobEvent = await events.Reader.ReadAsync(wait.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                await response.WriteAsync(": keep-alive\n\n", cancellationToken);
+                await response.Body.FlushAsync(cancellationToken);
+                continue;
+            }
+
+            await SendAsync(response, jobEvent.Kind, MeshJson.Serialize(jobEvent), cancellationToken);
+            if (jobEvent.Status is JobStatus.Succeeded or JobStatus.Failed or JobStatus.Cancelled)
+            {
+                return;
+            }
+        }
+    }
+
+    private static async Task SendAsync(HttpResponse response, string eventName, byte[] json, CancellationToken cancellationToken)
+    {
+        await response.WriteAsync($"event: {eventName}\ndata: ", cancellationToken);
+        await response.Body.WriteAsync(json, cancellationToken);
+        await response.WriteAsync("\n\n", cancellationToken);
+        await response.Body.FlushAsync(cancellationToken);
+    }
+}

@@ -1,0 +1,109 @@
+using FineTuneMesh.Mesh.Jobs;
+using FineTuneMesh.Mesh.Messaging;
+using FineTuneMesh.Trainer.Worker.Jobs;
+using Microsoft.Extensions.Options;
+
+namespace FineTuneMesh.Trainer.Worker.Apis;
+
+/// <summary>
+/// <c>/api/train/jobs</c>: submit (202, or 200 for a repeated id), read, list, cancel, and follow
+/// a job live. Any trainer replica answers for any job: the records live in object storage.
+/// </summary>
+public static class TrainingJobsApi
+{
+    public const int MaxListed = 200;
+
+    public static RouteGroupBuilder MapTrainingJobsApi(this RouteGroupBuilder api)
+    {
+        api.MapPost("/jobs", SubmitAsync).WithName("SubmitTrainingJob");
+        api.MapGet("/jobs", ListAsync).WithName("ListTrainingJobs");
+        api.MapGet("/jobs/{id}", GetAsync).WithName("GetTrainingJob");
+        api.MapDelete("/jobs/{id}", CancelAsync).WithName("CancelTrainingJob");
+        api.MapGet("/jobs/{id}/events", EventsAsync).WithName("StreamTrainingJobEvents");
+        return api;
+    }
+
+    private static async Task<IResult> SubmitAsync(HttpRequest request, JobSubmission submission, IOptions<TrainerOptions> options,
+        CancellationToken cancellationToken)
+    {
+        var (spec, error) = await RequestBody.ReadJsonAsync<TrainingJobSpec>(request, options.Value.MaxRequestBytes, cancellationToken);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        var result = await submission.SubmitAsync(spec!, cancellationToken);
+        if (result.Conflict is not null)
+        {
+            return ApiErrors.Conflict(result.Conflict);
+        }
+
+        if (result.Record is null)
+        {
+            return ApiErrors.BadRequest(result.Errors);
+        }
+
+        var location = $"/api/train/jobs/{result.Record.Id}";
+        return result.Created ? Results.Accepted(location, result.Record) : Results.Ok(result.Record);
+    }
+
+    private static async Task<IResult> ListAsync(JobStore jobs, int? limit, CancellationToken cancellationToken) =>
+        Results.Ok(new { jobs = await jobs.ListAsync(Math.Clamp(limit ?? 50, 1, MaxListed), cancellationToken) });
+
+    private static async Task<IResult> GetAsync(string id, JobStore jobs, CancellationToken cancellationToken) =>
+        !MeshNames.IsValid(id) ? ApiErrors.BadRequest(MeshNames.Describe("job id", id))
+        : await jobs.GetAsync(id, cancellationToken) is { } record ? Results.Ok(record)
+        : ApiErrors.NotFound($"no training job '{id}'.");
+
+    /// <summary>
+    /// Marks the job for cancellation and tells the workers; a queued job is cancelled at once, a
+    /// running one stops within a training step.
+    /// </summary>
+    private static async Task<IResult> CancelAsync(string id, JobStore jobs, MeshPublisher publisher, CancellationToken cancellationToken)
+    {
+        if (!MeshNames.IsValid(id))
+        {
+            return ApiErrors.BadRequest(MeshNames.Describe("job id", id));
+        }
+
+        if (await jobs.GetAsync(id, cancellationToken) is not { } record)
+        {
+            return ApiErrors.NotFound($"no training job '{id}'.");
+        }
+
+        if (record.IsFinal)
+        {
+            return ApiErrors.Conflict($"job '{id}' already {record.Status.ToString().ToLowerInvariant()}; there is nothing to cancel.");
+        }
+
+        record = record.Status == JobStatus.Queued
+            ? record with { CancelRequested = true, Status = JobStatus.Cancelled, FinishedAt = DateTimeOffset.UtcNow }
+            : record with { CancelRequested = true };
+        await jobs.SaveAsync(record, cancellationToken);
+        await publisher.PublishEventAsync(new JobEvent { JobId = id, Kind = JobEvent.CancelKind }, cancellationToken);
+        if (record.Status == JobStatus.Cancelled)
+        {
+            await publisher.PublishEventAsync(new JobEvent { JobId = id, Kind = JobEvent.StatusKind(JobStatus.Cancelled), Status = JobStatus.Cancelled },
+                cancellationToken);
+        }
+
+        return Results.Accepted($"/api/train/jobs/{id}", record);
+    }
+
+    private static async Task<IResult> EventsAsync(string id, HttpContext context, JobStore jobs, JobEventStream stream,
+        CancellationToken cancellationToken)
+    {
+        if (!MeshNames.IsValid(id))
+        {
+            return ApiErrors.BadRequest(MeshNames.Describe("job id", id));
+        }
+
+        if (await jobs.GetAsync(id, cancellationToken) is null)
+        {
+            return ApiErrors.NotFound($"no training job '{id}'.");
+        }
+
+        await stream.WriteAsync(context.Response, id, cancellationToken);
+        return Results.Empty;
+    }
+}

@@ -1,0 +1,162 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using FineTuneMesh.Core.Prompts;
+using FineTuneMesh.Core.Training;
+using FineTuneMesh.Mesh;
+using FineTuneMesh.Mesh.Jobs;
+using FineTuneMesh.Mesh.Models;
+using FineTuneMesh.Mesh.Storage;
+using Microsoft.Extensions.Options;
+
+namespace FineTuneMesh.Trainer.Worker.Jobs;
+
+/// <summary>
+/// Everything that can be known about a job before a worker takes it: names, LoRA and training
+/// settings, the base model, the template, and whether every dataset record parses and fits the
+/// model (read with the base model's own tokenizer). A job that fails here never reaches a worker.
+/// </summary>
+public sealed partial class JobValidator(BaseModelResolver baseModels, ArtifactStore store, TokenizerCache tokenizers,
+    IOptions<TrainerOptions> options)
+{
+    public const int MaxRank = 256;
+    public const int MaxEpochs = 1000;
+
+    public async Task<(ValidatedJob? Job, IReadOnlyList<string> Errors)> ValidateAsync(TrainingJobSpec spec, CancellationToken cancellationToken)
+    {
+        var errors = new List<string>();
+        if (spec.Id is not null && !MeshNames.IsValid(spec.Id))
+        {
+            errors.Add(MeshNames.Describe("id", spec.Id));
+        }
+
+        if (!MeshNames.IsValid(spec.AdapterName))
+        {
+            errors.Add(MeshNames.Describe("adapterName", spec.AdapterName));
+        }
+
+        Check(errors, () => spec.Lora.ToSettings().Validate());
+        if (spec.Lora.Rank > MaxRank)
+        {
+            errors.Add($"LoRA rank {spec.Lora.Rank} is above the limit of {MaxRank}.");
+        }
+
+        Check(errors, () => spec.Training.ToOptions().Validate());
+        if (spec.Training.Epochs > MaxEpochs)
+        {
+            errors.Add($"epochs {spec.Training.Epochs} is above the limit of {MaxEpochs}.");
+        }
+
+        if (spec.Training.EvalFraction is < 0 or > 0.5)
+        {
+            errors.Add($"evalFraction must be in [0, 0.5], got {spec.Training.EvalFraction}.");
+        }
+
+        PromptTemplate? template = null;
+        if (spec.Template is not null)
+        {
+            Check(errors, () => template = PromptTemplate.Parse(spec.Template));
+        }
+
+        var inline = DatasetBytes(spec.Dataset, errors);
+        var (baseModel, problem) = await baseModels.ResolveAsync(spec.BaseModel, spec.BaseModelRevision);
+        if (baseModel is null)
+        {
+            errors.Add(problem!);
+        }
+
+        if (errors.Count == 0)
+        {
+            var bytes = inline ?? await store.GetBytesAsync(MeshBuckets.Datasets, spec.Dataset.Key!, cancellationToken);
+            if (bytes is null)
+            {
+                errors.Add($"dataset s3://{MeshBuckets.Datasets}/{spec.Dataset.Key} does not exist; upload it with PUT /api/train/datasets/{{name}} first.");
+            }
+            else
+            {
+                CheckRecords(bytes, spec, baseModel!, template, errors);
+            }
+        }
+
+        return errors.Count == 0 ? (new ValidatedJob(spec, baseModel!, inline), errors) : (null, errors);
+    }
+
+    /// <summary>A dataset key: path segments of safe characters, no '..', ending in .jsonl.</summary>
+    public static bool IsValidDatasetKey(string? key) => key is not null && DatasetKeyPattern().IsMatch(key) && !key.Contains("..", StringComparison.Ordinal);
+
+    private byte[]? DatasetBytes(DatasetSource dataset, List<string> errors)
+    {
+        if ((dataset.Key is null) == (dataset.Records is null))
+        {
+            errors.Add("dataset needs exactly one of \"key\" (an object in the datasets bucket) or \"records\" (inline JSON records).");
+            return null;
+        }
+
+        if (dataset.Key is not null)
+        {
+            if (!IsValidDatasetKey(dataset.Key))
+            {
+                errors.Add($"dataset key '{dataset.Key}' must be letters, digits, '-', '_', '.' and '/' segments ending in .jsonl, without '..'.");
+            }
+
+            return null;
+        }
+
+        if (dataset.Records!.Count == 0 || dataset.Records.Count > options.Value.MaxDatasetRecords)
+        {
+            errors.Add($"dataset.records must hold 1 to {options.Value.MaxDatasetRecords} records, got {dataset.Records.Count}.");
+            return null;
+        }
+
+        var jsonl = new StringBuilder();
+        foreach (var record in dataset.Records)
+        {
+            jsonl.Append(JsonSerializer.Serialize(record, MeshJson.Options)).Append('\n');
+        }
+
+        return Encoding.UTF8.GetBytes(jsonl.ToString());
+    }
+
+    private void CheckRecords(byte[] bytes, TrainingJobSpec spec, BaseModel baseModel, PromptTemplate? template, List<string> errors)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"finetunemesh-validate-{Guid.NewGuid():N}.jsonl");
+        try
+        {
+            File.WriteAllBytes(path, bytes);
+            var tokenizer = tokenizers.For(baseModel.Folder);
+            var examples = DatasetReader.Read(path, tokenizer, spec.Training.MaxSequenceLength, template);
+            if (examples.Count == 0)
+            {
+                errors.Add("the dataset has no records.");
+            }
+            else if (examples.Count > options.Value.MaxDatasetRecords)
+            {
+                errors.Add($"the dataset has {examples.Count} records, above the limit of {options.Value.MaxDatasetRecords}.");
+            }
+        }
+        catch (Exception e) when (e is InvalidDataException or ArgumentException or JsonException or FormatException)
+        {
+            // The reader names the file and line; the file is our temp copy, so name the dataset instead.
+            errors.Add("dataset: " + e.Message.Replace(path, spec.Dataset.Key ?? "records", StringComparison.Ordinal));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    private static void Check(List<string> errors, Action validate)
+    {
+        try
+        {
+            validate();
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or InvalidDataException)
+        {
+            errors.Add(e.Message);
+        }
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.-]*(/[A-Za-z0-9][A-Za-z0-9_.-]*)*\\.jsonl$")]
+    private static partial Regex DatasetKeyPattern();
+}

@@ -1,0 +1,7 @@
+using FineTuneMesh.Mesh.Jobs;
+using FineTuneMesh.Mesh.Models;
+
+namespace FineTuneMesh.Trainer.Worker.Jobs;
+
+/// <summary>A job that passed validation: its spec, the base model it names, and its records as JSONL when they came inline.</summary>
+public sealed record ValidatedJob(TrainingJobSpec Spec, BaseModel BaseModel, byte[]? InlineDataset);

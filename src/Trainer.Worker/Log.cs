@@ -1,0 +1,34 @@
+namespace FineTuneMesh.Trainer.Worker;
+
+internal static partial class Log
+{
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} queued (adapter {Adapter})")]
+    public static partial void JobQueued(ILogger logger, string jobId, string adapter);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} started, attempt {Attempt}, on base model {BaseModel}")]
+    public static partial void JobStarted(ILogger logger, string jobId, int attempt, string baseModel);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} resumes from its checkpoint at step {Step}")]
+    public static partial void JobResumed(ILogger logger, string jobId, int step);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} succeeded: adapter {Adapter} v{Version}, loss {FirstLoss:F4} -> {FinalLoss:F4} in {Seconds:F1} s")]
+    public static partial void JobSucceeded(ILogger logger, string jobId, string adapter, int version, double firstLoss, double finalLoss, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} failed: {Error}")]
+    public static partial void JobFailed(ILogger logger, string jobId, string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} cancelled")]
+    public static partial void JobCancelled(ILogger logger, string jobId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} interrupted by shutdown at step {Step}; checkpoint stored and the job requeued")]
+    public static partial void JobRequeuedOnShutdown(ILogger logger, string jobId, int step);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} hit a transient error on delivery {Delivery}; requeued: {Error}")]
+    public static partial void JobRetried(ILogger logger, string jobId, int delivery, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Dead-lettered a job message ({Reason})")]
+    public static partial void DeadLettered(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} was delivered again but is already {Status}; acknowledged without training")]
+    public static partial void DuplicateDelivery(ILogger logger, string jobId, string status);
+}

@@ -1,0 +1,89 @@
+using System.Diagnostics;
+using FineTuneMesh.Core.Training;
+using FineTuneMesh.Mesh.Jobs;
+using FineTuneMesh.Mesh.Messaging;
+using FineTuneMesh.Mesh.Storage;
+using FineTuneMesh.Trainer.Worker.Telemetry;
+
+namespace FineTuneMesh.Trainer.Worker.Worker;
+
+/// <summary>
+/// Follows one job attempt on the training thread: records metrics, opens a span per epoch under
+/// the job's span, uploads each checkpoint as soon as the trainer writes it, and refreshes the job
+/// record (at most every <c>refreshInterval</c>) and the live progress events (twice a second, and on evaluations).
+/// </summary>
+public sealed class JobProgressTracker(JobRecord record, JobStore jobs, MeshPublisher publisher, CheckpointStore checkpoints,
+    TimeSpan refreshInterval) : IProgress<TrainingProgress>, IDisposable
+{
+    private readonly ActivityContext _jobContext = Activity.Current?.Context ?? default;
+    private static readonly TimeSpan _eventInterval = TimeSpan.FromMilliseconds(500);
+    private readonly Stopwatch _sinceRefresh = Stopwatch.StartNew();
+    private readonly Stopwatch _sinceEvent = Stopwatch.StartNew();
+    private Activity? _epoch;
+    private int _epochNumber = -1;
+
+    /// <summary>The record as this attempt last knew it, progress included.</summary>
+    public JobRecord Current { get; private set; } = record;
+
+    public int LastStep { get; private set; }
+
+    public string? CheckpointFolder { get; set; }
+
+    public void TrainsOn(string baseModel) => Current = Current with { BaseModelUsed = baseModel };
+
+    public async Task ResumedAsync(int step, CancellationToken cancellationToken)
+    {
+        Current = Current with { ResumedFromStep = step };
+        LastStep = step;
+        await jobs.SaveAsync(Current, cancellationToken);
+    }
+
+    public void Report(TrainingProgress value)
+    {
+        LastStep = value.Step;
+        var tags = new TagList { { "finetunemesh.job.id", Current.Id }, { "finetunemesh.adapter", Current.Spec.AdapterName } };
+        TrainerTelemetry.Loss.Record(value.Loss, tags);
+        TrainerTelemetry.TokensPerSecond.Record(value.TokensPerSecond, tags);
+        if (value.EvalLoss is { } evalLoss)
+        {
+            TrainerTelemetry.EvalLoss.Record(evalLoss, tags);
+        }
+
+        if (value.Epoch != _epochNumber)
+        {
+            _epoch?.Dispose();
+            _epochNumber = value.Epoch;
+            _epoch = TrainerTelemetry.Source.StartActivity("training epoch", ActivityKind.Internal, _jobContext);
+            _epoch?.SetTag("finetunemesh.job.id", Current.Id);
+            _epoch?.SetTag("finetunemesh.training.epoch", value.Epoch);
+        }
+
+        _epoch?.SetTag("finetunemesh.training.loss", value.Loss);
+        if (value.CheckpointSaved && CheckpointFolder is not null)
+        {
+            using var upload = TrainerTelemetry.Source.StartActivity("checkpoint upload", ActivityKind.Internal, _epoch?.Context ?? _jobContext);
+            upload?.SetTag("finetunemesh.training.step", value.Step);
+            checkpoints.UploadAsync(Current.Id, value.Step, CheckpointFolder).GetAwaiter().GetResult();
+        }
+
+        var progress = new JobProgress(value.Step, value.TotalSteps, value.Epoch, value.Loss, value.EvalLoss ?? Current.Progress?.EvalLoss,
+            value.TokensPerSecond, value.Remaining.TotalSeconds);
+        Current = Current with { Progress = progress };
+        var final = value.Step == value.TotalSteps;
+        if (_sinceRefresh.Elapsed >= refreshInterval || final)
+        {
+            // The record is throttled (every write is a PUT); events are cheap, and every evaluation gets one.
+            _sinceRefresh.Restart();
+            jobs.SaveAsync(Current).GetAwaiter().GetResult();
+        }
+
+        if (_sinceEvent.Elapsed >= _eventInterval || value.EvalLoss is not null || final)
+        {
+            _sinceEvent.Restart();
+            publisher.PublishEventAsync(new JobEvent { JobId = Current.Id, Kind = JobEvent.ProgressKind, Progress = progress })
+                .GetAwaiter().GetResult();
+        }
+    }
+
+    public void Dispose() => _epoch?.Dispose();
+}

@@ -1,0 +1,85 @@
+using Aspire.Hosting;
+using Aspire.Hosting.Testing;
+using FineTuneMesh.Mesh.Storage;
+using RabbitMQ.Client;
+
+namespace FineTuneMesh.Mesh.Tests;
+
+/// <summary>
+/// The whole mesh under Aspire's testing host: the real AppHost with a local RabbitMQ broker and
+/// S3 server in a fresh data folder, the built-in tiny base model, and clients for the gateway,
+/// the broker and the store. Starting it takes seconds, so test classes share one.
+/// </summary>
+public class MeshApp : IAsyncLifetime
+{
+    private static readonly TimeSpan _startTimeout = TimeSpan.FromMinutes(4);
+
+    public DistributedApplication App { get; private set; } = null!;
+    public HttpClient Gateway { get; private set; } = null!;
+    public ArtifactStore Store { get; private set; } = null!;
+    public IConnection Broker { get; private set; } = null!;
+    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "finetunemesh-tests", Guid.NewGuid().ToString("N"));
+    public string ModelCache => Path.Combine(DataDirectory, "models");
+
+    /// <summary>Every resource's console output, kept after the run for whoever reads a failure.</summary>
+    public string LogDirectory { get; } = Path.Combine(Path.GetTempPath(), "finetunemesh-tests", "logs", DateTime.UtcNow.ToString("yyyyMMdd-HHmmss-fff", System.Globalization.CultureInfo.InvariantCulture));
+
+    private readonly CancellationTokenSource _stopLogs = new();
+    private Task _logs = Task.CompletedTask;
+
+    protected virtual int TrainerReplicas => 2;
+
+    public async Task InitializeAsync()
+    {
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.FineTuneMesh_AppHost>(
+        [
+            "--Mesh:Infrastructure=local",
+            $"--Mesh:DataDirectory={DataDirectory}",
+            $"--Mesh:TrainerReplicas={TrainerReplicas}",
+            // Never reach for the Hub in tests, even on a machine that could.
+            "--FINETUNE_BASE_MODEL=builtin/tiny",
+            $"--FINETUNE_MODEL_CACHE={ModelCache}",
+        ]);
+        App = await builder.BuildAsync();
+        using var start = new CancellationTokenSource(_startTimeout);
+        _logs = ResourceLogs.CaptureAsync(App, LogDirectory, _stopLogs.Token);
+        await App.StartAsync(start.Token);
+        await App.ResourceNotifications.WaitForResourceHealthyAsync("gateway", start.Token);
+
+        Gateway = App.CreateHttpClient("gateway");
+        Gateway.Timeout = TimeSpan.FromMinutes(2);
+        var storage = await App.GetConnectionStringAsync(MeshExtensions.StorageConnectionName, start.Token);
+        Store = new ArtifactStore(StorageConnection.Parse(storage!));
+        var messaging = await App.GetConnectionStringAsync(MeshExtensions.MessagingConnectionName, start.Token);
+        Broker = await new ConnectionFactory { Uri = new Uri(messaging!) }.CreateConnectionAsync(start.Token);
+    }
+
+    public async Task DisposeAsync()
+    {
+        Gateway?.Dispose();
+        Store?.Dispose();
+        if (Broker is not null)
+        {
+            await Broker.DisposeAsync();
+        }
+
+        if (App is not null)
+        {
+            await App.StopAsync();
+            await _stopLogs.CancelAsync();
+            await _logs;
+            await App.DisposeAsync();
+        }
+
+        _stopLogs.Dispose();
+
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A temp folder left behind is harmless.
+        }
+    }
+}

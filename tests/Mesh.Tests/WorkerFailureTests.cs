@@ -1,0 +1,60 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using FineTuneMesh.Mesh.Jobs;
+
+namespace FineTuneMesh.Mesh.Tests;
+
+/// <summary>Workers that die or are stopped mid-job lose nothing: another worker resumes from the stored checkpoint.</summary>
+[Collection(FailureCollection.Name)]
+public sealed class WorkerFailureTests(FailureMeshApp mesh)
+{
+    [Fact]
+    public async Task WorkerKilledMidJob_AnotherWorkerResumesFromTheCheckpointAndFinishes()
+    {
+        var id = TinyJobs.NewId("kill");
+        using var submitted = await mesh.Gateway.SubmitAsync(TinyJobs.LongJob(id, "kill-" + id[5..13]));
+        Assert.Equal(HttpStatusCode.Accepted, submitted.StatusCode);
+        var running = await mesh.Gateway.WaitForJobAsync(id, r => r.Status == JobStatus.Running && r.Progress is { Step: >= 45 });
+
+        using (var worker = WorkerProcess(running))
+        {
+            worker.Kill();
+            await worker.WaitForExitAsync();
+        }
+
+        var record = await mesh.Gateway.WaitForFinalAsync(id);
+        Assert.True(record.Status == JobStatus.Succeeded, record.Error);
+        Assert.Equal(2, record.Attempts);
+        Assert.NotEqual(running.Worker, record.Worker);
+        Assert.True(record.ResumedFromStep >= 40, $"resumed from step {record.ResumedFromStep}, expected the checkpoint at 40 or later");
+    }
+
+    [Fact]
+    public async Task WorkerStoppedWithSigterm_CheckpointsRequeuesAndTheJobFinishesElsewhere()
+    {
+        var id = TinyJobs.NewId("term");
+        using var submitted = await mesh.Gateway.SubmitAsync(TinyJobs.LongJob(id, "term-" + id[5..13]));
+        var running = await mesh.Gateway.WaitForJobAsync(id, r => r.Status == JobStatus.Running && r.Progress is { Step: >= 5 });
+
+        using (var worker = WorkerProcess(running))
+        {
+            using var kill = Process.Start("kill", ["-TERM", worker.Id.ToString(CultureInfo.InvariantCulture)]);
+            await kill.WaitForExitAsync();
+            using var exited = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await worker.WaitForExitAsync(exited.Token);
+        }
+
+        var record = await mesh.Gateway.WaitForFinalAsync(id);
+        Assert.True(record.Status == JobStatus.Succeeded, record.Error);
+        Assert.Equal(2, record.Attempts);
+        // The shutdown checkpoint is the step it stopped at, not the last periodic one (every 20 steps).
+        Assert.True(record.ResumedFromStep >= running.Progress!.Step, $"resumed from {record.ResumedFromStep}, stopped after {running.Progress.Step}");
+    }
+
+    private static Process WorkerProcess(JobRecord record)
+    {
+        var worker = record.Worker ?? throw new InvalidOperationException($"job {record.Id} records no worker");
+        return Process.GetProcessById(int.Parse(worker[(worker.LastIndexOf(':') + 1)..], CultureInfo.InvariantCulture));
+    }
+}

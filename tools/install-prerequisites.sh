@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs what the mesh needs besides .NET on a machine without Docker: the Debian RabbitMQ
+# broker (apt) and the S3-protocol server (npm). Used by run.sh and test.sh; safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -x /usr/lib/rabbitmq/bin/rabbitmq-server ] && ! docker info >/dev/null 2>&1; then
+  if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+    echo "Installing rabbitmq-server (apt)..."
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q rabbitmq-server >/dev/null \
+      || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q rabbitmq-server >/dev/null; }
+  else
+    echo "RabbitMQ is missing and Docker is not available. Install it with:" >&2
+    echo "  sudo apt-get install -y rabbitmq-server" >&2
+    exit 1
+  fi
+fi
+
+command -v node >/dev/null || { echo "Node.js is missing (the local S3 server runs on it): sudo apt-get install -y nodejs npm" >&2; exit 1; }
+npm ci --prefix tools/local-servers --no-audit --no-fund --loglevel=error

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Runs an S3-protocol server (s3rver) in the foreground, for machines without Docker and MinIO.
+# Usage: PORT=9000 s3.sh DATA_DIR   (any access key and secret are accepted)
+set -euo pipefail
+here=$(dirname "$(realpath "$0")")
+data=$(realpath -m "$1")
+port=${PORT:?set PORT to the S3 port}
+server="$here/node_modules/s3rver/bin/s3rver.js"
+if [ ! -f "$server" ]; then
+  echo "s3rver is not installed: run 'npm ci --prefix tools/local-servers' (./run.sh does it)." >&2
+  exit 1
+fi
+mkdir -p "$data"
+exec node "$server" -d "$data" -a 127.0.0.1 -p "$port" --silent
