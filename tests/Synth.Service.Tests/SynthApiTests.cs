@@ -1,8 +1,11 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Text;
 using System.Text.Json;
 using FineTuneMesh.Core.Tokenization;
 using FineTuneMesh.Core.Training;
+using FineTuneMesh.Mesh;
+using FineTuneMesh.Mesh.Jobs;
 using FineTuneMesh.Synth.Service.Jobs;
 using FineTuneMesh.Synth.Service.Tests.Loopback;
 
@@ -237,7 +240,8 @@ public sealed class SynthApiTests : IAsyncLifetime
         Assert.Equal($"synth-{job.Id}", posted.GetProperty("id").GetString());
         Assert.Equal($"synth/{job.Id}.jsonl", posted.GetProperty("dataset").GetProperty("key").GetString());
         Assert.Equal(Sample.TemplateText, posted.GetProperty("template").GetString());
-        Assert.Equal(8, posted.GetProperty("lora").GetProperty("rank").GetInt32());
+        var spec = MeshJson.Deserialize<TrainingJobSpec>(Encoding.UTF8.GetBytes(posted.GetRawText()))!;
+        Assert.Equal((8, 3), (spec.Lora.Rank, spec.Training.Epochs));
         // The trace that submitted the synthesis job continues into the trainer's request.
         Assert.StartsWith($"00-{traceId}-", _llm.TrainingJobs[0].Headers["traceparent"]);
         Assert.All(_llm.Requests.Where(r => r.Path == "/v1/chat/completions"), r => Assert.StartsWith($"00-{traceId}-", r.Headers["traceparent"]));

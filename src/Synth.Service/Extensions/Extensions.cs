@@ -1,3 +1,4 @@
+using FineTuneMesh.Mesh;
 using FineTuneMesh.Synth.Service.Generation;
 using FineTuneMesh.Synth.Service.Jobs;
 using FineTuneMesh.Synth.Service.Providers;
@@ -39,7 +40,18 @@ public static class Extensions
         builder.Services.AddSingleton<SynthesisRunner>();
         builder.Services.AddSingleton<SynthJobTracker>();
         builder.Services.AddSingleton<SynthJobQueue>();
-        builder.Services.AddSingleton<IObjectStore>(services => new FolderObjectStore(StorageFolder(services)));
+        // Object storage when the AppHost (or configuration) gives the mesh's connection string;
+        // otherwise a local folder, so the service also runs on its own.
+        if (!string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(MeshExtensions.StorageConnectionName)))
+        {
+            builder.AddArtifactStore();
+            builder.Services.AddSingleton<IObjectStore, ArtifactObjectStore>();
+        }
+        else
+        {
+            builder.Services.AddSingleton<IObjectStore>(services => new FolderObjectStore(StorageFolder(services)));
+        }
+
         builder.Services.AddSingleton<SynthStore>();
         builder.Services.AddHostedService<SynthJobWorker>();
 

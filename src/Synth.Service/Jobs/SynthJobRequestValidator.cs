@@ -1,5 +1,5 @@
-using System.Text.RegularExpressions;
 using FineTuneMesh.Core.Prompts;
+using FineTuneMesh.Mesh.Jobs;
 using FineTuneMesh.Synth.Service.Generation;
 using FineTuneMesh.Synth.Service.Providers;
 using FineTuneMesh.Synth.Service.Quality;
@@ -13,7 +13,7 @@ namespace FineTuneMesh.Synth.Service.Jobs;
 /// validation (or duplicate each other), a count out of range, an unknown or unusable provider,
 /// sampling out of range, limits above the service's.
 /// </summary>
-public sealed partial class SynthJobRequestValidator(IOptions<SynthOptions> options, ChatProviderFactory providers)
+public sealed class SynthJobRequestValidator(IOptions<SynthOptions> options, ChatProviderFactory providers)
 {
     public const int MinSeeds = 2;
 
@@ -113,9 +113,9 @@ public sealed partial class SynthJobRequestValidator(IOptions<SynthOptions> opti
             Problem("provider", providerError!);
         }
 
-        if (request.Train is { } train && (train.AdapterName is null || !AdapterNamePattern().IsMatch(train.AdapterName)))
+        if (request.Train is { } train && !MeshNames.IsValid(train.AdapterName))
         {
-            Problem("train.adapterName", "the hand-off to training needs an adapter name of 1-64 letters, digits, '-' or '_', starting with a letter or digit.");
+            Problem("train.adapterName", "the hand-off to training needs an adapter name: " + MeshNames.Describe("adapter name", train.AdapterName));
         }
 
         errors = problems.ToDictionary(p => p.Key, p => p.Value.ToArray());
@@ -149,8 +149,4 @@ public sealed partial class SynthJobRequestValidator(IOptions<SynthOptions> opti
 
         return value;
     }
-
-    /// <summary>The trainer's rule for adapter names (they become storage keys).</summary>
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
-    private static partial Regex AdapterNamePattern();
 }

@@ -1,11 +1,13 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
+using FineTuneMesh.Mesh;
+using FineTuneMesh.Mesh.Jobs;
 
 namespace FineTuneMesh.Synth.Service.Jobs;
 
 /// <summary>
 /// Posts a training job for a finished dataset to the trainer's REST API
-/// (<c>POST {Synth:TrainerUrl}/api/train/jobs</c>, <c>http://trainer</c> through service discovery).
+/// (<c>POST {Synth:TrainerUrl}/api/train/jobs</c>, <c>http://trainer</c> through service discovery)
+/// with the trainer's own contract, <see cref="TrainingJobSpec"/>.
 /// It is an ordinary HttpClient call, so the job's trace continues into the trainer.
 /// </summary>
 public sealed class TrainingHandoffClient(HttpClient http)
@@ -20,29 +22,19 @@ public sealed class TrainingHandoffClient(HttpClient http)
     public async Task<string> SubmitAsync(string synthJobId, TrainHandoffRequest train, string datasetKey, string template,
         CancellationToken cancellationToken)
     {
-        var body = new JsonObject
+        var spec = new TrainingJobSpec
         {
-            ["id"] = TrainingJobIdOf(synthJobId),
-            ["adapterName"] = train.AdapterName,
-            ["dataset"] = new JsonObject { ["key"] = datasetKey },
-            ["template"] = template,
+            Id = TrainingJobIdOf(synthJobId),
+            AdapterName = train.AdapterName ?? "",
+            BaseModel = train.BaseModel,
+            BaseModelRevision = train.BaseModelRevision,
+            Dataset = new DatasetSource { Key = datasetKey },
+            Template = template,
+            Lora = train.Lora ?? new LoraSpec(),
+            Training = train.Training ?? new TrainingSpec(),
         };
-        if (!string.IsNullOrWhiteSpace(train.BaseModel))
-        {
-            body["baseModel"] = train.BaseModel;
-        }
 
-        if (train.Lora is { ValueKind: JsonValueKind.Object } lora)
-        {
-            body["lora"] = JsonNode.Parse(lora.GetRawText());
-        }
-
-        if (train.Training is { ValueKind: JsonValueKind.Object } training)
-        {
-            body["training"] = JsonNode.Parse(training.GetRawText());
-        }
-
-        using var response = await http.PostAsJsonAsync(Path, body, cancellationToken);
+        using var response = await http.PostAsJsonAsync(Path, spec, MeshJson.Options, cancellationToken);
         var text = await response.Content.ReadAsStringAsync(cancellationToken);
         if (!response.IsSuccessStatusCode)
         {

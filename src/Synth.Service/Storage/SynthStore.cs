@@ -1,4 +1,5 @@
 using System.Text.Json;
+using FineTuneMesh.Mesh.Storage;
 using FineTuneMesh.Synth.Service.Jobs;
 using FineTuneMesh.Synth.Service.Quality;
 
@@ -10,8 +11,8 @@ namespace FineTuneMesh.Synth.Service.Storage;
 /// </summary>
 public sealed class SynthStore(IObjectStore objects)
 {
-    public const string JobsBucket = "jobs";
-    public const string DatasetsBucket = "datasets";
+    public const string JobsBucket = MeshBuckets.Jobs;
+    public const string DatasetsBucket = MeshBuckets.Datasets;
 
     public static ArtifactRef DatasetOf(string id) => new(DatasetsBucket, $"synth/{id}.jsonl");
 
