@@ -63,5 +63,30 @@ public sealed class LanguageModel : IDisposable
         StopTokenIds = StopTokenIds,
     };
 
+    /// <summary>
+    /// A second model over the same weights in memory (with this one's tokenizer and defaults): what
+    /// an adapter is applied to, so that any number of adapters share one copy of the base model.
+    /// </summary>
+    public LanguageModel ShareWeights()
+    {
+        var network = new CausalLanguageModel(Config, CPU, Network.DType);
+        try
+        {
+            network.ShareWeightsFrom(Network);
+            network.eval();
+            foreach (var parameter in network.parameters())
+            {
+                parameter.requires_grad = false;
+            }
+
+            return new LanguageModel(Folder, network, Tokenizer, Defaults);
+        }
+        catch
+        {
+            network.Dispose();
+            throw;
+        }
+    }
+
     public void Dispose() => Network.Dispose();
 }

@@ -34,6 +34,9 @@ public sealed class Attention : nn.Module
     /// <summary>The four projections by their checkpoint names; LoRA wraps entries of this map.</summary>
     public IReadOnlyDictionary<string, nn.Module<Tensor, Tensor>> Projections => _projections;
 
+    /// <summary>Shares the fused weight buffer with the same block of another model (see <see cref="CausalLanguageModel.ShareWeightsFrom"/>).</summary>
+    internal void ShareFusedWeightsWith(Attention source) => _qkv.ShareStorageWith(source._qkv);
+
     /// <summary>Swaps a projection under the same checkpoint name (LoRA wraps and unwraps them).</summary>
     public void ReplaceProjection(string name, nn.Module<Tensor, Tensor> module)
     {

@@ -47,5 +47,34 @@ public sealed class CausalLanguageModel : nn.Module
     public Tensor Logits(Tensor hidden) =>
         Projection.Apply(hidden, _lmHead?.Weight ?? Model.EmbedTokens.weight!, null);
 
+    /// <summary>
+    /// Makes every weight of this model the same tensor storage as <paramref name="source"/>'s, so a
+    /// second model (one that LoRA adapters will wrap, say) costs no second copy of the base weights.
+    /// Both must have the same config and dtype, and neither may carry adapters yet.
+    /// </summary>
+    public void ShareWeightsFrom(CausalLanguageModel source)
+    {
+        var mine = named_parameters().ToList();
+        var theirs = source.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+        if (source.DType != DType || mine.Count != theirs.Count || mine.Any(p => !theirs.TryGetValue(p.name, out var t) || !t.shape.SequenceEqual(p.parameter.shape)))
+        {
+            throw new InvalidOperationException("can only share weights between models of the same config and dtype, neither carrying adapters.");
+        }
+
+        using (no_grad())
+        {
+            foreach (var (name, parameter) in mine)
+            {
+                parameter.set_(theirs[name]);
+            }
+        }
+
+        for (var i = 0; i < Model.Layers.Count; i++)
+        {
+            Model.Layers[i].SelfAttention.ShareFusedWeightsWith(source.Model.Layers[i].SelfAttention);
+            Model.Layers[i].Mlp.ShareFusedWeightsWith(source.Model.Layers[i].Mlp);
+        }
+    }
+
     public KvCache NewCache() => new(Config.NumHiddenLayers);
 }

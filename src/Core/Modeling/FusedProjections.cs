@@ -40,6 +40,22 @@ public sealed class FusedProjections : IDisposable
     /// <summary>All parts' outputs for one input, in order.</summary>
     public Tensor[] Apply(Tensor input) => Projection.Apply(input, Weight, Bias).split(_sizes, -1);
 
+    /// <summary>
+    /// Points this block's buffer and its parts' views at <paramref name="source"/>'s storage: no
+    /// copy, the same weights in memory. Its own storage is freed once nothing refers to it.
+    /// </summary>
+    public void ShareStorageWith(FusedProjections source)
+    {
+        using var noGrad = no_grad();
+        Weight.set_(source.Weight);
+        Bias?.set_(source.Bias!);
+        for (var i = 0; i < Parts.Count; i++)
+        {
+            Parts[i].Weight.set_(source.Parts[i].Weight);
+            Parts[i].Bias?.set_(source.Parts[i].Bias!);
+        }
+    }
+
     /// <summary>Releases the shared buffers (the parts' views are released with their module).</summary>
     public void Dispose()
     {
