@@ -30,10 +30,11 @@ public sealed class InferenceOptions
     /// <summary>A folder whose subfolders are PEFT adapters, one per name; null = no adapters.</summary>
     public string? AdaptersRoot { get; set; }
 
-    /// <summary>Adapter models kept in memory; loading one more unloads the least recently used.</summary>
-    [Range(1, 64)]
-    public int MaxLoadedAdapters { get; set; } = 2;
+    /// <summary>Adapters kept loaded; loading one more unloads the least recently used.</summary>
+    [Range(1, 1024)]
+    public int MaxLoadedAdapters { get; set; } = 8;
 
-    /// <summary>Where the tiny fallback model is written when the base model cannot be found; null = a temp folder.</summary>
-    public string? FallbackModelFolder { get; set; }
+    /// <summary>The memory cap on loaded adapters' weights (the base weights are shared and not counted).</summary>
+    [Range(1, 1_000_000)]
+    public int MaxAdapterMemoryMB { get; set; } = 512;
 }

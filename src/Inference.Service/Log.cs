@@ -18,4 +18,10 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "Refused a generation: {Running} running and the queue is full")]
     public static partial void GenerationRefused(ILogger logger, int running);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Information, Message = "Training job {JobId} published adapter {Name} v{Version}; loading it")]
+    public static partial void AdapterPublished(ILogger logger, string jobId, string name, int version);
+
+    [LoggerMessage(EventId = 7, Level = LogLevel.Warning, Message = "Could not load the newly published adapter {Name}: {Error}")]
+    public static partial void AdapterAutoLoadFailed(ILogger logger, string name, string error);
 }

@@ -1,7 +1,9 @@
+using FineTuneMesh.Inference.Service.Events;
 using FineTuneMesh.Inference.Service.Generation;
 using FineTuneMesh.Inference.Service.Grpc;
 using FineTuneMesh.Inference.Service.Models;
 using FineTuneMesh.Inference.Service.Telemetry;
+using FineTuneMesh.Mesh;
 
 namespace FineTuneMesh.Inference.Service.Extensions;
 
@@ -16,9 +18,24 @@ public static class Extensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
+        builder.AddBaseModels();
         builder.Services.AddSingleton<ModelHost>();
         builder.Services.AddHostedService(services => services.GetRequiredService<ModelHost>());
         builder.Services.AddHealthChecks().AddCheck<BaseModelHealthCheck>("base-model");
+        // Inside the mesh, adapters come from object storage and arrive with the trainers' events;
+        // standalone (no connection strings), only the local adapters root is served.
+        if (!string.IsNullOrEmpty(builder.Configuration.GetConnectionString(MeshExtensions.StorageConnectionName)))
+        {
+            builder.AddArtifactStore();
+            builder.Services.AddSingleton<StoredAdapters>();
+        }
+
+        if (!string.IsNullOrEmpty(builder.Configuration.GetConnectionString(MeshExtensions.MessagingConnectionName)))
+        {
+            builder.AddMeshMessaging();
+            builder.Services.AddHostedService<AdapterPublishedListener>();
+        }
+
         builder.Services.AddSingleton<AdapterRegistry>();
         builder.Services.AddSingleton<ModelCatalog>();
         builder.Services.AddSingleton<AdmissionQueue>();

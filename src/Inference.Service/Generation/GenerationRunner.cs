@@ -42,7 +42,7 @@ public sealed class GenerationRunner(
             var (promptIds, sampling) = Prepare(request, model, options.Value.MaxPromptTokens);
             if (!string.IsNullOrEmpty(request.Adapter))
             {
-                adapters.FolderOf(request.Adapter);
+                adapters.Validate(request.Adapter);
             }
 
             if (!await admission.TryEnterAsync(cancellationToken).ConfigureAwait(false))

@@ -48,11 +48,11 @@ public sealed class InferenceService(GenerationRunner runner, AdapterRegistry ad
         }
     }
 
-    public override Task<ListAdaptersResponse> ListAdapters(ListAdaptersRequest request, ServerCallContext context)
+    public override async Task<ListAdaptersResponse> ListAdapters(ListAdaptersRequest request, ServerCallContext context)
     {
         var response = new ListAdaptersResponse();
-        response.Adapters.AddRange(adapters.List().Select(ToProto));
-        return Task.FromResult(response);
+        response.Adapters.AddRange((await adapters.ListAllAsync(context.CancellationToken).ConfigureAwait(false)).Select(ToProto));
+        return response;
     }
 
     public override async Task<LoadAdapterResponse> LoadAdapter(LoadAdapterRequest request, ServerCallContext context)
@@ -69,7 +69,11 @@ public sealed class InferenceService(GenerationRunner runner, AdapterRegistry ad
         }
 
         // Not loaded: say whether the name is malformed or unknown rather than just "false".
-        await GuardAsync(() => Task.FromResult(adapters.FolderOf(request.Name))).ConfigureAwait(false);
+        await GuardAsync(() =>
+        {
+            adapters.Validate(request.Name);
+            return Task.FromResult(0);
+        }).ConfigureAwait(false);
         return new UnloadAdapterResponse { Unloaded = false };
     }
 

@@ -1,18 +1,21 @@
 using System.Text.RegularExpressions;
 using FineTuneMesh.Core;
 using FineTuneMesh.Core.Lora;
+using FineTuneMesh.Mesh.Adapters;
 using Microsoft.Extensions.Options;
 
 namespace FineTuneMesh.Inference.Service.Models;
 
 /// <summary>
-/// The PEFT adapters under <see cref="InferenceOptions.AdaptersRoot"/>, one subfolder per name.
-/// A loaded adapter gets its own copy of the base model with the adapter applied, so generations
-/// with and without it never share modules; at most <see cref="InferenceOptions.MaxLoadedAdapters"/>
-/// stay loaded, the least recently used going first.
+/// The PEFT adapters this server can serve: subfolders of <see cref="InferenceOptions.AdaptersRoot"/>,
+/// and (when object storage is configured) every adapter the trainers published, newest version,
+/// fetched on first use. A loaded adapter wraps its own modules around the base model's weights
+/// (shared in memory, not copied), so generations with and without it never share modules; at
+/// most <see cref="InferenceOptions.MaxLoadedAdapters"/> stay loaded and their weights stay under
+/// <see cref="InferenceOptions.MaxAdapterMemoryMB"/>, the least recently used going first.
 /// </summary>
-public sealed partial class AdapterRegistry(ModelHost host, IOptions<InferenceOptions> options, ILogger<AdapterRegistry> logger)
-    : IDisposable
+public sealed partial class AdapterRegistry(ModelHost host, IOptions<InferenceOptions> options, ILogger<AdapterRegistry> logger,
+    StoredAdapters? stored = null) : IDisposable
 {
     private readonly Lock _gate = new();
     private readonly SemaphoreSlim _loading = new(1, 1);
@@ -36,10 +39,65 @@ public sealed partial class AdapterRegistry(ModelHost host, IOptions<InferenceOp
             .Select(name => Describe(name!))];
     }
 
+    /// <summary>The local adapters, then those in object storage (a local folder of the same name wins).</summary>
+    public async Task<IReadOnlyList<AdapterDescription>> ListAllAsync(CancellationToken cancellationToken)
+    {
+        var local = List();
+        if (stored is null)
+        {
+            return local;
+        }
+
+        var names = local.Select(a => a.Name).ToHashSet(StringComparer.Ordinal);
+        var fromStorage = (await stored.ListAsync(cancellationToken).ConfigureAwait(false))
+            .Where(m => !names.Contains(m.Name))
+            .Select(m => new AdapterDescription(m.Name, IsLoaded(m.Name), m.Lora.Rank, m.Lora.Alpha, m.Lora.ToSettings().ResolvedTargets,
+                CompatibilityProblem(m)));
+        return [.. local.Concat(fromStorage).OrderBy(a => a.Name, StringComparer.Ordinal)];
+    }
+
+    /// <summary>
+    /// Throws for a malformed name, and, when adapters come only from the local root, for a name
+    /// with no folder. With object storage, an unknown name is found out on loading.
+    /// </summary>
+    /// <exception cref="ArgumentException">The name is empty, too long or could leave the root.</exception>
+    /// <exception cref="AdapterNotFoundException">No such adapter.</exception>
+    public void Validate(string name)
+    {
+        try
+        {
+            FolderOf(name);
+        }
+        catch (AdapterNotFoundException) when (stored is not null)
+        {
+            // It may be in object storage.
+        }
+    }
+
+    /// <summary>Replaces a loaded adapter by its newest version: called when a trainer publishes one.</summary>
+    public async Task RefreshAsync(string name, int version, CancellationToken cancellationToken)
+    {
+        LoadedAdapter? current;
+        lock (_gate)
+        {
+            _loaded.TryGetValue(name, out current);
+        }
+
+        if (current is { Version: { } loadedVersion } && loadedVersion >= version)
+        {
+            return;
+        }
+
+        Unload(name);
+        using var lease = await AcquireAsync(name, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>The folder of a named adapter; throws for malformed names and missing folders.</summary>
     /// <exception cref="ArgumentException">The name is empty, too long or could leave the root.</exception>
     /// <exception cref="AdapterNotFoundException">No such adapter folder.</exception>
-    public string FolderOf(string name)
+    public string FolderOf(string name) => FolderOf(name, allowMissing: false)!;
+
+    private string? FolderOf(string name, bool allowMissing)
     {
         if (string.IsNullOrEmpty(name) || name.Length > 128 || !NamePattern().IsMatch(name))
         {
@@ -47,14 +105,21 @@ public sealed partial class AdapterRegistry(ModelHost host, IOptions<InferenceOp
                 $"'{name}' is not a valid adapter name: use letters, digits, '.', '_' and '-', starting with a letter or digit.");
         }
 
-        var root = Root ?? throw new AdapterNotFoundException($"adapter '{name}' not found: no adapters root is configured (Inference:AdaptersRoot).");
+        var root = Root;
+        if (root is null)
+        {
+            return allowMissing ? null : throw new AdapterNotFoundException($"adapter '{name}' not found: no adapters root is configured (Inference:AdaptersRoot).");
+        }
+
         var folder = Path.GetFullPath(Path.Combine(root, name));
         if (!string.Equals(Path.GetDirectoryName(folder), root.TrimEnd(Path.DirectorySeparatorChar), StringComparison.Ordinal))
         {
             throw new ArgumentException($"'{name}' is not a valid adapter name.");
         }
 
-        return Directory.Exists(folder) ? folder : throw new AdapterNotFoundException($"adapter '{name}' not found under the adapters root.");
+        return Directory.Exists(folder) ? folder
+            : allowMissing ? null
+            : throw new AdapterNotFoundException($"adapter '{name}' not found under the adapters root.");
     }
 
     /// <summary>Loads the adapter unless it is loaded already.</summary>
@@ -89,7 +154,7 @@ public sealed partial class AdapterRegistry(ModelHost host, IOptions<InferenceOp
             return new ModelLease(host.Model, release: null);
         }
 
-        var folder = FolderOf(name);
+        FolderOf(name, allowMissing: stored is not null);
         if (TryLeaseLoaded(name) is { } lease)
         {
             return lease;
@@ -103,25 +168,30 @@ public sealed partial class AdapterRegistry(ModelHost host, IOptions<InferenceOp
                 return loadedMeanwhile;
             }
 
+            var (folder, version) = await LocateAsync(name, cancellationToken).ConfigureAwait(false);
             var model = await Task.Run(() => LoadModel(folder), cancellationToken).ConfigureAwait(false);
-            var adapter = new LoadedAdapter(name, model);
+            var adapter = new LoadedAdapter(name, model, version, WeightsBytes(folder));
             var leased = adapter.TryLease()!;
-            LoadedAdapter? evicted = null;
+            var evicted = new List<LoadedAdapter>();
             lock (_gate)
             {
-                if (_loaded.Count >= options.Value.MaxLoadedAdapters)
+                // Least recently used first, until one more fits under both caps.
+                var capBytes = (long)options.Value.MaxAdapterMemoryMB << 20;
+                while (_loaded.Count > 0 && (_loaded.Count >= options.Value.MaxLoadedAdapters
+                    || _loaded.Values.Sum(a => a.Bytes) + adapter.Bytes > capBytes))
                 {
-                    evicted = _loaded.Values.MinBy(a => a.LastUsed);
-                    _loaded.Remove(evicted!.Name);
+                    var oldest = _loaded.Values.MinBy(a => a.LastUsed)!;
+                    _loaded.Remove(oldest.Name);
+                    evicted.Add(oldest);
                 }
 
                 _loaded[name] = adapter;
             }
 
-            if (evicted is not null)
+            foreach (var old in evicted)
             {
-                evicted.Evict();
-                Log.AdapterUnloaded(logger, evicted.Name);
+                old.Evict();
+                Log.AdapterUnloaded(logger, old.Name);
             }
 
             Log.AdapterLoaded(logger, name, folder);
@@ -148,6 +218,44 @@ public sealed partial class AdapterRegistry(ModelHost host, IOptions<InferenceOp
         _loading.Dispose();
     }
 
+    /// <summary>A local folder first, else the newest version in object storage (downloaded and checked).</summary>
+    private async Task<(string Folder, int? Version)> LocateAsync(string name, CancellationToken cancellationToken)
+    {
+        if (FolderOf(name, allowMissing: true) is { } local)
+        {
+            return (local, null);
+        }
+
+        if (stored is not null && await stored.FetchAsync(name, cancellationToken).ConfigureAwait(false) is var (folder, manifest))
+        {
+            if (CompatibilityProblem(manifest) is { } problem)
+            {
+                throw new ArgumentException(problem);
+            }
+
+            return (folder, manifest.Version);
+        }
+
+        throw new AdapterNotFoundException($"adapter '{name}' not found under the adapters root or in object storage.");
+    }
+
+    /// <summary>Why an adapter cannot go on this server's base model, or null when it can.</summary>
+    private string? CompatibilityProblem(AdapterManifest manifest) =>
+        host.Info?.BaseName is { } served && !string.Equals(manifest.BaseModel, served, StringComparison.Ordinal)
+            ? $"adapter '{manifest.Name}' v{manifest.Version} was trained on '{manifest.BaseModel}', but this server serves '{served}'."
+            : null;
+
+    private bool IsLoaded(string name)
+    {
+        lock (_gate)
+        {
+            return _loaded.ContainsKey(name);
+        }
+    }
+
+    private static long WeightsBytes(string folder) =>
+        File.Exists(Path.Combine(folder, AdapterFiles.WeightsFileName)) ? new FileInfo(Path.Combine(folder, AdapterFiles.WeightsFileName)).Length : 0;
+
     private ModelLease? TryLeaseLoaded(string name)
     {
         lock (_gate)
@@ -158,7 +266,8 @@ public sealed partial class AdapterRegistry(ModelHost host, IOptions<InferenceOp
 
     private LanguageModel LoadModel(string folder)
     {
-        var model = LanguageModel.Load(host.Model.Folder, host.DType);
+        // The base weights are shared, not copied: the adapter only adds its own small matrices.
+        var model = host.Model.ShareWeights();
         try
         {
             AdapterFiles.Load(folder, model.Network);

@@ -6,4 +6,8 @@ namespace FineTuneMesh.Inference.Service.Models;
 /// <param name="DType">fp32 or bf16.</param>
 /// <param name="Fallback">True when a tiny random model stands in for the requested one.</param>
 /// <param name="FallbackReason">Why the requested model was not loaded, or null.</param>
-public sealed record BaseModelInfo(string? Requested, string Folder, string DType, bool Fallback, string? FallbackReason);
+public sealed record BaseModelInfo(string? Requested, string Folder, string DType, bool Fallback, string? FallbackReason)
+{
+    /// <summary>The name adapters record as their base (<c>base_model_name_or_path</c>): a repo id, a folder, or builtin/tiny.</summary>
+    public string? BaseName { get; init; }
+}

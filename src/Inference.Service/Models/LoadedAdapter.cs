@@ -3,10 +3,10 @@ using FineTuneMesh.Core;
 namespace FineTuneMesh.Inference.Service.Models;
 
 /// <summary>
-/// An adapter applied to its own copy of the base model. Evicting it disposes the model only once
-/// the last generation using it has ended.
+/// An adapter applied to its own modules over the base model's shared weights. Evicting it
+/// disposes those only once the last generation using it has ended.
 /// </summary>
-public sealed class LoadedAdapter(string name, LanguageModel model)
+public sealed class LoadedAdapter(string name, LanguageModel model, int? version = null, long bytes = 0)
 {
     private static long _useClock;
 
@@ -15,6 +15,12 @@ public sealed class LoadedAdapter(string name, LanguageModel model)
     private bool _evicted;
 
     public string Name { get; } = name;
+
+    /// <summary>The version from object storage; null for a local folder.</summary>
+    public int? Version { get; } = version;
+
+    /// <summary>The adapter weights' size: what it costs beyond the shared base model.</summary>
+    public long Bytes { get; } = bytes;
 
     /// <summary>A process-wide counter value: larger means used more recently.</summary>
     public long LastUsed { get; private set; } = Interlocked.Increment(ref _useClock);

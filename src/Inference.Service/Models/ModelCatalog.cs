@@ -23,8 +23,9 @@ public sealed class ModelCatalog(ModelHost host, AdapterRegistry adapters)
         }
     }
 
-    /// <summary>The base model first, then each adapter that can be loaded.</summary>
-    public IReadOnlyList<string> List() => [BaseModelId, .. adapters.List().Where(a => a.Error is null).Select(a => a.Name)];
+    /// <summary>The base model first, then each adapter that can be loaded (local and in object storage).</summary>
+    public async Task<IReadOnlyList<string>> ListAsync(CancellationToken cancellationToken) =>
+        [BaseModelId, .. (await adapters.ListAllAsync(cancellationToken)).Where(a => a.Error is null).Select(a => a.Name)];
 
     /// <summary>Null for the base model, else the adapter's name.</summary>
     /// <exception cref="AdapterNotFoundException">Neither the base model nor an adapter has that name.</exception>
@@ -37,7 +38,7 @@ public sealed class ModelCatalog(ModelHost host, AdapterRegistry adapters)
 
         try
         {
-            adapters.FolderOf(model);
+            adapters.Validate(model);
             return model;
         }
         catch (ArgumentException)

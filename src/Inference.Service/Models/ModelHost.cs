@@ -1,27 +1,24 @@
 using System.Diagnostics;
 using FineTuneMesh.Core;
-using FineTuneMesh.Core.Checkpoints;
-using FineTuneMesh.Core.Hub;
 using FineTuneMesh.Core.Modeling;
+using FineTuneMesh.Mesh.Models;
 using FineTuneMesh.ServiceDefaults;
-using Microsoft.Extensions.Options;
 using static TorchSharp.torch;
 
 namespace FineTuneMesh.Inference.Service.Models;
 
 /// <summary>
-/// Loads the base model once at startup and owns it. FINETUNE_BASE_MODEL is a model folder or a
-/// Hugging Face repo id already in the model cache; when it is neither, a tiny random model stands
-/// in (with a warning and <see cref="BaseModelInfo.Fallback"/> set) so the service still starts.
+/// Loads the base model once at startup and owns it. FINETUNE_BASE_MODEL goes through the mesh's
+/// <see cref="BaseModelResolver"/>: a folder, a cached repo, a pull when the Hub answers, else the
+/// built-in tiny model (with a warning and <see cref="BaseModelInfo.Fallback"/> set) so the service
+/// still starts, and on the same weights the trainers fall back to, so their adapters fit.
 /// </summary>
-public sealed class ModelHost(IConfiguration configuration, IOptions<InferenceOptions> options, ILogger<ModelHost> logger)
+public sealed class ModelHost(IConfiguration configuration, BaseModelResolver baseModels, ILogger<ModelHost> logger)
     : IHostedService, IDisposable
 {
-    private readonly IOptions<InferenceOptions> _options = options;
     private const string DefaultDType = "bf16";
 
     private LanguageModel? _model;
-    private string? _fallbackFolder;
 
     public LanguageModel Model => _model ?? throw new InvalidOperationException("the base model is still loading.");
 
@@ -31,7 +28,7 @@ public sealed class ModelHost(IConfiguration configuration, IOptions<InferenceOp
 
     public ScalarType DType { get; private set; } = ScalarType.Float32;
 
-    public Task StartAsync(CancellationToken cancellationToken) => Task.Run(Load, cancellationToken);
+    public Task StartAsync(CancellationToken cancellationToken) => Task.Run(LoadAsync, cancellationToken);
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
@@ -39,64 +36,32 @@ public sealed class ModelHost(IConfiguration configuration, IOptions<InferenceOp
     {
         _model?.Dispose();
         _model = null;
-        if (_fallbackFolder is not null && Directory.Exists(_fallbackFolder))
-        {
-            try
-            {
-                Directory.Delete(_fallbackFolder, recursive: true);
-            }
-            catch (IOException)
-            {
-                // A temp folder left behind is harmless.
-            }
-        }
     }
 
-    private void Load()
+    private async Task LoadAsync()
     {
         var clock = Stopwatch.StartNew();
         var requested = configuration.GetBaseModel();
-        var (folder, reason) = Resolve(requested);
+        var baseModel = await baseModels.ConfiguredAsync();
         var dtypeName = configuration[FineTuneSettings.Dtype] is { Length: > 0 } configured ? configured : DefaultDType;
-        if (folder is null)
+        if (BuiltinModels.IsBuiltin(baseModel.Name))
         {
-            folder = WriteFallback();
+            // The tiny model is made in fp32; that is also what the trainers train it in.
             dtypeName = "fp32";
-            Log.UsingFallbackModel(logger, requested, reason!, folder);
+        }
+
+        if (baseModel.IsFallback)
+        {
+            Log.UsingFallbackModel(logger, requested ?? "(none)", baseModel.FallbackReason!, baseModel.Folder);
         }
 
         DType = DTypeNames.Parse(dtypeName);
-        var model = LanguageModel.Load(folder, DType);
+        var model = LanguageModel.Load(baseModel.Folder, DType);
         Volatile.Write(ref _model, model);
-        Info = new BaseModelInfo(requested, folder, DTypeNames.ToConfigName(DType), reason is not null, reason);
-        Log.BaseModelLoaded(logger, folder, Info.DType, clock.ElapsedMilliseconds);
-    }
-
-    private (string? Folder, string? Reason) Resolve(string? requested)
-    {
-        if (requested is null)
+        Info = new BaseModelInfo(requested, baseModel.Folder, DTypeNames.ToConfigName(DType), baseModel.IsFallback, baseModel.FallbackReason)
         {
-            return (null, $"{FineTuneSettings.BaseModel} is not set");
-        }
-
-        var revision = configuration[FineTuneSettings.BaseModelRevision];
-        var cacheRoot = configuration[FineTuneSettings.ModelCache] is { Length: > 0 } root ? root : null;
-        return LocalModels.Resolve(requested, revision, cacheRoot);
-    }
-
-    private string WriteFallback()
-    {
-        var options = new ModelFolderInitializer.Options { Std = 0.2, Seed = 42 };
-        if (_options.Value.FallbackModelFolder is { Length: > 0 } configured)
-        {
-            var folder = Path.GetFullPath(configured);
-            ModelFolderInitializer.Write(folder, options);
-            return folder;
-        }
-
-        // A folder of our own, deleted on shutdown.
-        _fallbackFolder = Path.Combine(Path.GetTempPath(), "finetunemesh-fallback", Guid.NewGuid().ToString("N"));
-        ModelFolderInitializer.Write(_fallbackFolder, options);
-        return _fallbackFolder;
+            BaseName = baseModel.Name,
+        };
+        Log.BaseModelLoaded(logger, baseModel.Folder, Info.DType, clock.ElapsedMilliseconds);
     }
 }

@@ -28,14 +28,19 @@ public static class OpenAiApi
     }
 
     /// <summary>The base model first, then every usable adapter.</summary>
-    public static IResult ListModels(ModelCatalog catalog) =>
-        TypedResults.Json(new ModelList([.. catalog.List().Select(Card)]), OpenAiJson.Options);
+    public static async Task<IResult> ListModels(ModelCatalog catalog, CancellationToken cancellationToken) =>
+        TypedResults.Json(new ModelList([.. (await catalog.ListAsync(cancellationToken)).Select(Card)]), OpenAiJson.Options);
 
-    public static IResult GetModel(string id, ModelCatalog catalog, HttpResponse response)
+    public static async Task<IResult> GetModel(string id, ModelCatalog catalog, HttpResponse response, CancellationToken cancellationToken)
     {
         try
         {
             catalog.AdapterFor(id);
+            if (!(await catalog.ListAsync(cancellationToken)).Contains(id) && id != catalog.BaseModelId)
+            {
+                throw new AdapterNotFoundException($"The model '{id}' does not exist: GET /v1/models lists the base model and its adapters.");
+            }
+
             return TypedResults.Json(Card(id), OpenAiJson.Options);
         }
         catch (AdapterNotFoundException e)

@@ -1,0 +1,46 @@
+using FineTuneMesh.Core.Hub;
+using FineTuneMesh.Mesh.Adapters;
+using FineTuneMesh.ServiceDefaults;
+
+namespace FineTuneMesh.Inference.Service.Models;
+
+/// <summary>
+/// Adapters published by the trainers to object storage, fetched on first use into a local cache
+/// (<c>{model cache}/adapters/{name}/v{N}</c>, every file checked against its manifest hash) so a
+/// version is downloaded once per machine.
+/// </summary>
+public sealed class StoredAdapters(AdapterCatalog catalog, IConfiguration configuration)
+{
+    private readonly string _cacheRoot = Path.Combine(
+        configuration[FineTuneSettings.ModelCache] is { Length: > 0 } root ? root : HubClient.DefaultCacheRoot(), "adapters");
+
+    public Task<IReadOnlyList<AdapterManifest>> ListAsync(CancellationToken cancellationToken) => catalog.ListAsync(cancellationToken);
+
+    /// <summary>The newest version's folder and manifest; null when storage has no adapter of that name.</summary>
+    public async Task<(string Folder, AdapterManifest Manifest)?> FetchAsync(string name, CancellationToken cancellationToken)
+    {
+        if (await catalog.GetAsync(name, null, cancellationToken) is not { } manifest)
+        {
+            return null;
+        }
+
+        var folder = Path.Combine(_cacheRoot, name, $"v{manifest.Version}");
+        if (!File.Exists(Path.Combine(folder, AdapterCatalog.ManifestFile)))
+        {
+            var staging = folder + ".tmp-" + Guid.NewGuid().ToString("N");
+            await catalog.DownloadAsync(manifest, staging, cancellationToken);
+            await File.WriteAllBytesAsync(Path.Combine(staging, AdapterCatalog.ManifestFile), Mesh.MeshJson.Serialize(manifest), cancellationToken);
+            try
+            {
+                Directory.Move(staging, folder);
+            }
+            catch (IOException) when (Directory.Exists(folder))
+            {
+                // Fetched by a concurrent request first.
+                Directory.Delete(staging, recursive: true);
+            }
+        }
+
+        return (folder, manifest);
+    }
+}
