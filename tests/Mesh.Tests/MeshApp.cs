@@ -29,8 +29,12 @@ public class MeshApp : IAsyncLifetime
 
     protected virtual int TrainerReplicas => 2;
 
+    /// <summary>The synth service's provider "fake": an OpenAI-compatible server that writes sample records.</summary>
+    public FakeChatServer Llm { get; private set; } = null!;
+
     public async Task InitializeAsync()
     {
+        Llm = await FakeChatServer.StartAsync();
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.FineTuneMesh_AppHost>(
         [
             "--Mesh:Infrastructure=local",
@@ -39,6 +43,10 @@ public class MeshApp : IAsyncLifetime
             // Never reach for the Hub in tests, even on a machine that could.
             "--FINETUNE_BASE_MODEL=builtin/tiny",
             $"--FINETUNE_MODEL_CACHE={ModelCache}",
+            "--Synth:Providers:fake:Kind=OpenAI",
+            $"--Synth:Providers:fake:BaseUrl={Llm.BaseUrl}",
+            "--Synth:Providers:fake:Model=fake",
+            "--Synth:Providers:fake:Stream=false",
         ]);
         App = await builder.BuildAsync();
         using var start = new CancellationTokenSource(_startTimeout);
@@ -57,6 +65,11 @@ public class MeshApp : IAsyncLifetime
     public async Task DisposeAsync()
     {
         Gateway?.Dispose();
+        if (Llm is not null)
+        {
+            await Llm.DisposeAsync();
+        }
+
         Store?.Dispose();
         if (Broker is not null)
         {
