@@ -29,6 +29,10 @@ public sealed class TrainingJobTests(MeshApp mesh)
         Assert.Equal(1, record.Adapter.Version);
         Assert.True(record.Progress!.Loss < 6, $"loss {record.Progress.Loss} did not come down");
 
+        // One trace from the REST call through the queue into the worker's training span.
+        Assert.NotNull(record.TraceId);
+        Assert.Equal(record.TraceId, record.TrainingTraceId);
+
         // Read the files straight from the S3 server and check every byte against the manifest ourselves.
         var manifest = await mesh.Store.GetJsonAsync<AdapterManifest>(MeshBuckets.Adapters, $"{record.Adapter.Name}/v1/manifest.json");
         Assert.NotNull(manifest);

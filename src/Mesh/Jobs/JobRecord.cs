@@ -29,6 +29,12 @@ public sealed record JobRecord
 
     public bool CancelRequested { get; init; }
 
+    /// <summary>The trace of the submission; the worker's training span belongs to the same trace.</summary>
+    public string? TraceId { get; init; }
+
+    /// <summary>The trace the last training attempt ran in (equal to <see cref="TraceId"/> when the context crossed the broker).</summary>
+    public string? TrainingTraceId { get; init; }
+
     [JsonIgnore]
     public bool IsFinal => Status is JobStatus.Succeeded or JobStatus.Failed or JobStatus.Cancelled;
 }

@@ -62,7 +62,10 @@ public sealed class JobSubmission(JobValidator validator, JobStore jobs, Artifac
             spec = spec with { Dataset = new DatasetSource { Key = InlineDatasetKey(id) } };
         }
 
-        var record = new JobRecord { Id = id, Spec = spec, Status = JobStatus.Queued, CreatedAt = DateTimeOffset.UtcNow };
+        var record = new JobRecord
+        {
+            Id = id, Spec = spec, Status = JobStatus.Queued, CreatedAt = DateTimeOffset.UtcNow, TraceId = Activity.Current?.TraceId.ToString(),
+        };
         await jobs.SaveAsync(record, cancellationToken);
         return new SubmissionResult(record, true, [], null);
     }

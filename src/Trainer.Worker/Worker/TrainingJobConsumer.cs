@@ -134,6 +134,7 @@ public sealed class TrainingJobConsumer(IConnection connection, JobStore jobs, J
             Attempts = record.Attempts + 1,
             Worker = WorkerIdentity.Name,
             Error = null,
+            TrainingTraceId = activity?.TraceId.ToString(),
         };
         await jobs.SaveAsync(record, stoppingToken);
         await PublishStatusAsync(record, CancellationToken.None);
