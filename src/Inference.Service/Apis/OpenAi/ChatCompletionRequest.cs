@@ -9,7 +9,7 @@ public sealed record ChatCompletionRequest : SamplingRequest
     public IReadOnlyList<RequestMessage>? Messages { get; init; }
 
     /// <summary>The messages rendered with the model's chat template; <c>developer</c> counts as <c>system</c>.</summary>
-    public GenerationRequest ToGeneration(string? adapter, string model)
+    public override GenerationRequest ToGeneration(string? adapter, string model)
     {
         Require(Messages is { Count: > 0 }, "messages", "messages must be a non-empty array of {role, content}.");
         var messages = new List<ChatMessage>();

@@ -9,7 +9,7 @@ public sealed record CompletionRequest : SamplingRequest
     [JsonConverter(typeof(StringOrArrayConverter))]
     public IReadOnlyList<string>? Prompt { get; init; }
 
-    public GenerationRequest ToGeneration(string? adapter, string model)
+    public override GenerationRequest ToGeneration(string? adapter, string model)
     {
         Require(Prompt is { Count: 1 } && Prompt[0].Length > 0, "prompt",
             Prompt is { Count: > 1 } ? "prompt: one prompt per request is supported, not a batch." : "prompt must be a non-empty string.");

@@ -21,8 +21,8 @@ public static class OpenAiApi
 
         api.MapGet("/models", ListModels).WithName("ListModels");
         api.MapGet("/models/{**id}", GetModel).WithName("GetModel");
-        api.MapPost("/chat/completions", ChatCompletionsEndpoint.HandleAsync).WithName("CreateChatCompletion");
-        api.MapPost("/completions", CompletionsEndpoint.HandleAsync).WithName("CreateCompletion");
+        api.MapPost("/chat/completions", CompletionEndpoint.ChatAsync).WithName("CreateChatCompletion");
+        api.MapPost("/completions", CompletionEndpoint.TextAsync).WithName("CreateCompletion");
 
         return api;
     }

@@ -44,6 +44,9 @@ public abstract record SamplingRequest
         string.IsNullOrWhiteSpace(Model) ? throw OpenAiException.BadRequest("You must provide a model parameter.", "model") : Model;
 
     /// <summary>The settings as a generation request, or a 400 naming the parameter out of range.</summary>
+    /// <summary>The request as the generation runner takes it, for the adapter <paramref name="model"/> names.</summary>
+    public abstract GenerationRequest ToGeneration(string? adapter, string model);
+
     protected GenerationRequest ToGeneration(string? adapter)
     {
         Require(N is null or 1, "n", $"n={N} is not supported: this server returns exactly one choice (n=1).");
