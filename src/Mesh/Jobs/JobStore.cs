@@ -13,6 +13,9 @@ public sealed class JobStore(ArtifactStore store)
     public Task SaveAsync(JobRecord record, CancellationToken cancellationToken = default) =>
         store.PutJsonAsync(MeshBuckets.Jobs, Key(record.Id), record, cancellationToken);
 
+    public Task DeleteAsync(string id, CancellationToken cancellationToken = default) =>
+        store.DeleteAsync(MeshBuckets.Jobs, Key(id), cancellationToken);
+
     /// <summary>The newest <paramref name="limit"/> jobs, newest first.</summary>
     public async Task<IReadOnlyList<JobRecord>> ListAsync(int limit, CancellationToken cancellationToken = default)
     {

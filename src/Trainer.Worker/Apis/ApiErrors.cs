@@ -9,6 +9,10 @@ public static class ApiErrors
     public static IResult NotFound(string message) =>
         Results.Json(new { error = message }, statusCode: StatusCodes.Status404NotFound);
 
+    /// <summary>503 with a Retry-After: a dependency (the broker) is down for now, and the request changed nothing.</summary>
+    public static IResult Unavailable(string message) =>
+        Results.Json(new { error = message }, statusCode: StatusCodes.Status503ServiceUnavailable);
+
     public static IResult Conflict(string message) =>
         Results.Json(new { error = message }, statusCode: StatusCodes.Status409Conflict);
 }

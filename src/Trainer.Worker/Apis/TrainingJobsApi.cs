@@ -32,7 +32,16 @@ public static class TrainingJobsApi
             return error;
         }
 
-        var result = await submission.SubmitAsync(spec!, cancellationToken);
+        SubmissionResult result;
+        try
+        {
+            result = await submission.SubmitAsync(spec!, cancellationToken);
+        }
+        catch (QueueUnavailableException e)
+        {
+            return ApiErrors.Unavailable(e.Message);
+        }
+
         if (result.Conflict is not null)
         {
             return ApiErrors.Conflict(result.Conflict);

@@ -35,7 +35,18 @@ public sealed class JobSubmission(JobValidator validator, JobStore jobs, Artifac
         var result = await AcceptAsync(spec, cancellationToken);
         if (result.Record is { } record)
         {
-            await publisher.PublishJobAsync(record.Spec, cancellationToken);
+            try
+            {
+                await publisher.PublishJobAsync(record.Spec, cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Not queued, so not recorded either: a retry with the same id starts afresh instead of
+                // finding a "queued" record that no message will ever run.
+                await jobs.DeleteAsync(record.Id, CancellationToken.None);
+                throw new QueueUnavailableException($"the job queue is unavailable ({e.Message}); nothing was queued, retry shortly.", e);
+            }
+
             Log.JobQueued(logger, record.Id, record.Spec.AdapterName);
         }
 

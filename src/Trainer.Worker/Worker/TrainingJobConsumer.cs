@@ -103,7 +103,9 @@ public sealed class TrainingJobConsumer(IConnection connection, JobStore jobs, J
             record = accepted.Record;
         }
 
-        if (record.IsFinal)
+        // A first delivery of a job some worker is already running is a second copy of the message
+        // (a publisher sent it twice); a redelivery of a running job is one whose worker died.
+        if (record.IsFinal || (record.Status == JobStatus.Running && !delivery.Redelivered))
         {
             Log.DuplicateDelivery(logger, id, record.Status.ToString());
             await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false, CancellationToken.None);
