@@ -9,6 +9,10 @@ if [ ! -x /usr/lib/rabbitmq/bin/rabbitmq-server ] && ! docker info >/dev/null 2>
     echo "Installing rabbitmq-server (apt)..."
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q rabbitmq-server >/dev/null \
       || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q rabbitmq-server >/dev/null; }
+    # The mesh runs its own private broker; a system one started by the package would only hold ports.
+    if command -v systemctl >/dev/null && systemctl is-system-running >/dev/null 2>&1; then
+      systemctl disable --now rabbitmq-server >/dev/null 2>&1 || true
+    fi
   else
     echo "RabbitMQ is missing and Docker is not available. Install it with:" >&2
     echo "  sudo apt-get install -y rabbitmq-server" >&2
@@ -17,4 +21,8 @@ if [ ! -x /usr/lib/rabbitmq/bin/rabbitmq-server ] && ! docker info >/dev/null 2>
 fi
 
 command -v node >/dev/null || { echo "Node.js is missing (the local S3 server runs on it): sudo apt-get install -y nodejs npm" >&2; exit 1; }
-npm ci --prefix tools/local-servers --no-audit --no-fund --loglevel=error
+# Installed once: later runs (and offline machines) reuse it while the lockfile is unchanged.
+stamp=tools/local-servers/node_modules/.package-lock.json
+if [ ! -f "$stamp" ] || [ tools/local-servers/package-lock.json -nt "$stamp" ]; then
+  npm ci --prefix tools/local-servers --no-audit --no-fund --loglevel=error
+fi

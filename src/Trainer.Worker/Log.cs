@@ -31,4 +31,13 @@ internal static partial class Log
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} was delivered again but is already {Status}; acknowledged without training")]
     public static partial void DuplicateDelivery(ILogger logger, string jobId, string status);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The job channel was lost ({Error}); opening a new one")]
+    public static partial void ConsumerReopening(ILogger logger, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Handling a job message failed ({Error}); it goes back to the queue")]
+    public static partial void HandlingFailed(ILogger logger, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job bookkeeping failed and was skipped: {Error}")]
+    public static partial void BookkeepingFailed(ILogger logger, string error);
 }

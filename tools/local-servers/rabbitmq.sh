@@ -29,14 +29,20 @@ export RABBITMQ_DIST_PORT="$dist_port" RABBITMQ_MNESIA_BASE="$data/mnesia" RABBI
 export RABBITMQ_ENABLED_PLUGINS_FILE="$data/enabled_plugins.erl" RABBITMQ_CONFIG_FILE="$data/rabbitmq.conf"
 export RABBITMQ_CONF_ENV_FILE="$data/rabbitmq-env.conf" RABBITMQ_PID_FILE="$data/rabbitmq.pid"
 
-# epmd runs as our child (not -daemon) so that stopping this script stops it too.
+# epmd runs as our child (not -daemon) so that stopping this script stops it too; the broker
+# starts only once it listens, or Erlang would start a daemon epmd of its own that outlives us.
 epmd -address 127.0.0.1 -port "$epmd_port" &
 epmd_pid=$!
+for _ in $(seq 50); do
+  (echo > "/dev/tcp/127.0.0.1/$epmd_port") 2>/dev/null && break
+  sleep 0.1
+done
+export RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-start_epmd false"
 "$server" &
 server_pid=$!
 stop() { kill -TERM "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; kill "$epmd_pid" 2>/dev/null || true; exit 0; }
 trap stop TERM INT
-wait "$server_pid"
-status=$?
+status=0
+wait "$server_pid" || status=$?
 kill "$epmd_pid" 2>/dev/null || true
 exit $status

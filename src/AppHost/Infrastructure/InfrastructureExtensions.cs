@@ -46,7 +46,9 @@ public static class InfrastructureExtensions
 
     private static MeshInfrastructure AddContainers(IDistributedApplicationBuilder builder)
     {
-        var rabbitMq = builder.AddRabbitMQ(MeshExtensions.MessagingConnectionName).WithDataVolume();
+        var rabbitMq = builder.AddRabbitMQ(MeshExtensions.MessagingConnectionName).WithDataVolume()
+            // Jobs can train for hours before their ack; the default 30-minute consumer timeout would cancel them.
+            .WithEnvironment("RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS", "-rabbit consumer_timeout 86400000");
         var secret = builder.AddParameter("minio-password", secret: true, value: "finetunemesh-dev-secret");
         var minio = builder.AddContainer("minio", "minio/minio")
             .WithArgs("server", "/data")

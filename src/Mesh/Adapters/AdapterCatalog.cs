@@ -68,6 +68,7 @@ public sealed class AdapterCatalog(ArtifactStore store)
         Directory.CreateDirectory(folder);
         foreach (var file in manifest.Files)
         {
+            StoredNames.RequirePlainFileName(file.Name, $"the manifest of {manifest.Name} v{manifest.Version}");
             var key = manifest.Prefix + file.Name;
             var bytes = await store.GetBytesAsync(MeshBuckets.Adapters, key, cancellationToken)
                 ?? throw new FileNotFoundException($"s3://{MeshBuckets.Adapters}/{key} is listed in the manifest of {manifest.Name} v{manifest.Version} but missing.");

@@ -49,6 +49,13 @@ public sealed class MeshPublisher(IConnection connection) : IAsyncDisposable
         {
             if (_channel is not { IsOpen: true })
             {
+                // A closed channel would come back by itself after a connection recovery: dispose it, keep one.
+                if (_channel is not null)
+                {
+                    await _channel.DisposeAsync();
+                    _channel = null;
+                }
+
                 _channel = await connection.CreateChannelAsync(
                     new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true), cancellationToken);
                 await MeshTopology.DeclareAsync(_channel, cancellationToken);

@@ -41,6 +41,7 @@ public sealed class CheckpointStore(ArtifactStore store)
         Directory.CreateDirectory(folder);
         foreach (var file in latest.Files)
         {
+            StoredNames.RequirePlainFileName(file, $"checkpoint step {latest.Step} of job {jobId}");
             var key = $"{StepPrefix(jobId, latest.Step)}{file}";
             if (!await store.DownloadFileAsync(MeshBuckets.Checkpoints, key, Path.Combine(folder, file), cancellationToken))
             {

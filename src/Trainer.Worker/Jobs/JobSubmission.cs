@@ -37,9 +37,10 @@ public sealed class JobSubmission(JobValidator validator, JobStore jobs, Artifac
         {
             try
             {
-                await publisher.PublishJobAsync(record.Spec, cancellationToken);
+                // Not the request's token: a client that leaves mid-publish must not leave a record without a message.
+                await publisher.PublishJobAsync(record.Spec, CancellationToken.None);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e)
             {
                 // Not queued, so not recorded either: a retry with the same id starts afresh instead of
                 // finding a "queued" record that no message will ever run.

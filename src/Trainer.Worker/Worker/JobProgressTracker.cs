@@ -13,8 +13,9 @@ namespace FineTuneMesh.Trainer.Worker.Worker;
 /// record (at most every <c>refreshInterval</c>) and the live progress events (twice a second, and on evaluations).
 /// </summary>
 public sealed class JobProgressTracker(JobRecord record, JobStore jobs, MeshPublisher publisher, CheckpointStore checkpoints,
-    TimeSpan refreshInterval) : IProgress<TrainingProgress>, IDisposable
+    TimeSpan refreshInterval, ILogger logger) : IProgress<TrainingProgress>, IDisposable
 {
+    private static readonly TimeSpan _bookkeepingTimeout = TimeSpan.FromSeconds(30);
     private readonly ActivityContext _jobContext = Activity.Current?.Context ?? default;
     private static readonly TimeSpan _eventInterval = TimeSpan.FromMilliseconds(500);
     private readonly Stopwatch _sinceRefresh = Stopwatch.StartNew();
@@ -63,7 +64,7 @@ public sealed class JobProgressTracker(JobRecord record, JobStore jobs, MeshPubl
         {
             using var upload = TrainerTelemetry.Source.StartActivity("checkpoint upload", ActivityKind.Internal, _epoch?.Context ?? _jobContext);
             upload?.SetTag("finetunemesh.training.step", value.Step);
-            checkpoints.UploadAsync(Current.Id, value.Step, CheckpointFolder).GetAwaiter().GetResult();
+            BestEffort(token => checkpoints.UploadAsync(Current.Id, value.Step, CheckpointFolder, token));
         }
 
         var progress = new JobProgress(value.Step, value.TotalSteps, value.Epoch, value.Loss, value.EvalLoss ?? Current.Progress?.EvalLoss,
@@ -74,16 +75,32 @@ public sealed class JobProgressTracker(JobRecord record, JobStore jobs, MeshPubl
         {
             // The record is throttled (every write is a PUT); events are cheap, and every evaluation gets one.
             _sinceRefresh.Restart();
-            jobs.SaveAsync(Current).GetAwaiter().GetResult();
+            BestEffort(token => jobs.SaveAsync(Current, token));
         }
 
         if (_sinceEvent.Elapsed >= _eventInterval || value.EvalLoss is not null || final)
         {
             _sinceEvent.Restart();
-            publisher.PublishEventAsync(new JobEvent { JobId = Current.Id, Kind = JobEvent.ProgressKind, Progress = progress })
-                .GetAwaiter().GetResult();
+            BestEffort(token => publisher.PublishEventAsync(new JobEvent { JobId = Current.Id, Kind = JobEvent.ProgressKind, Progress = progress }, token));
         }
     }
 
     public void Dispose() => _epoch?.Dispose();
+
+    /// <summary>
+    /// Progress, records and checkpoint copies must never stop training: a storage or broker hiccup
+    /// is logged and skipped (the next refresh or checkpoint tries again), and nothing waits forever.
+    /// </summary>
+    private void BestEffort(Func<CancellationToken, Task> action)
+    {
+        using var timeout = new CancellationTokenSource(_bookkeepingTimeout);
+        try
+        {
+            action(timeout.Token).GetAwaiter().GetResult();
+        }
+        catch (Exception e)
+        {
+            Log.BookkeepingFailed(logger, e.Message);
+        }
+    }
 }

@@ -23,6 +23,7 @@ public sealed class TrainingJobConsumer(IConnection connection, JobStore jobs, J
     CheckpointStore checkpoints, MeshPublisher publisher, RunningJobs running, IOptions<TrainerOptions> options,
     ILogger<TrainingJobConsumer> logger) : BackgroundService
 {
+    private static readonly TimeSpan _reopenDelay = TimeSpan.FromSeconds(2);
     private Task _inFlight = Task.CompletedTask;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -32,29 +33,92 @@ public sealed class TrainingJobConsumer(IConnection connection, JobStore jobs, J
             return;
         }
 
-        await using var channel = await connection.CreateChannelAsync(cancellationToken: stoppingToken);
-        await MeshTopology.DeclareAsync(channel, stoppingToken);
-        await channel.BasicQosAsync(prefetchSize: 0, prefetchCount: 1, global: false, stoppingToken);
-        var consumer = new AsyncEventingBasicConsumer(channel);
-        consumer.ReceivedAsync += (_, delivery) =>
+        // One channel at a time; when it is lost (broker restart, a channel the broker closed), the
+        // job in hand stops and a fresh channel and consumer take over.
+        while (!stoppingToken.IsCancellationRequested)
         {
-            var handling = HandleAsync(channel, delivery, stoppingToken);
-            _inFlight = handling;
-            return handling;
-        };
-        await channel.BasicConsumeAsync(MeshTopology.TrainingQueue, autoAck: false, consumer, stoppingToken);
-        try
-        {
-            await Task.Delay(Timeout.Infinite, stoppingToken);
-        }
-        catch (OperationCanceledException)
-        {
-            // Shutting down: let the job in hand checkpoint and requeue before the channel closes.
-            await _inFlight;
+            try
+            {
+                await ConsumeUntilChannelLostAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                Log.ConsumerReopening(logger, e.Message);
+            }
+
+            try
+            {
+                await Task.Delay(_reopenDelay, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
         }
     }
 
-    private async Task HandleAsync(IChannel channel, BasicDeliverEventArgs delivery, CancellationToken stoppingToken)
+    private async Task ConsumeUntilChannelLostAsync(CancellationToken stoppingToken)
+    {
+        using var channelLost = new CancellationTokenSource();
+        var channel = await connection.CreateChannelAsync(cancellationToken: stoppingToken);
+        try
+        {
+            channel.ChannelShutdownAsync += (_, _) => channelLost.CancelAsync();
+            await MeshTopology.DeclareAsync(channel, stoppingToken);
+            await channel.BasicQosAsync(prefetchSize: 0, prefetchCount: 1, global: false, stoppingToken);
+            var consumer = new AsyncEventingBasicConsumer(channel);
+            consumer.ReceivedAsync += (_, delivery) =>
+            {
+                var handling = HandleAsync(channel, delivery, channelLost.Token, stoppingToken);
+                Volatile.Write(ref _inFlight, handling);
+                return handling;
+            };
+            var consumerTag = await channel.BasicConsumeAsync(MeshTopology.TrainingQueue, autoAck: false, consumer, stoppingToken);
+            using var stopOrLoss = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, channelLost.Token);
+            try
+            {
+                await Task.Delay(Timeout.Infinite, stopOrLoss.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                // Stopping, or the channel is gone.
+            }
+
+            if (stoppingToken.IsCancellationRequested && channel.IsOpen)
+            {
+                // No new delivery while the job in hand checkpoints and requeues.
+                await channel.BasicCancelAsync(consumerTag, noWait: false, CancellationToken.None);
+            }
+
+            await Volatile.Read(ref _inFlight);
+        }
+        finally
+        {
+            // Disposed rather than left to automatic recovery, so that exactly one consumer is ever open.
+            await channel.DisposeAsync();
+        }
+    }
+
+    private async Task HandleAsync(IChannel channel, BasicDeliverEventArgs delivery, CancellationToken channelLost, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await HandleDeliveryAsync(channel, delivery, channelLost, stoppingToken);
+        }
+        catch (Exception e) when (!stoppingToken.IsCancellationRequested && !channelLost.IsCancellationRequested)
+        {
+            // Storage or the broker failed around the job, not the job itself: give the message back
+            // (the delivery limit still applies), and keep this consumer taking work.
+            Log.HandlingFailed(logger, e.Message);
+            await TryAsync(() => channel.BasicNackAsync(delivery.DeliveryTag, multiple: false, requeue: true, CancellationToken.None).AsTask());
+        }
+    }
+
+    private async Task HandleDeliveryAsync(IChannel channel, BasicDeliverEventArgs delivery, CancellationToken channelLost, CancellationToken stoppingToken)
     {
         var deliveryCount = DeliveryCount(delivery);
         TrainingJobSpec? spec;
@@ -84,45 +148,55 @@ public sealed class TrainingJobConsumer(IConnection connection, JobStore jobs, J
             return;
         }
 
-        var record = await jobs.GetAsync(id, stoppingToken);
-        if (record is null)
+        // Listening for a cancel from here on, before the record is read: none can slip in between.
+        using var jobCancel = running.Start(id);
+        try
         {
-            // Published straight to the queue by another app: validate and record it now.
-            var accepted = await submission.AcceptAsync(spec, stoppingToken);
-            if (accepted.Record is null)
+            var record = await jobs.GetAsync(id, stoppingToken);
+            if (record is null)
             {
-                var error = "invalid job: " + string.Join(" ", accepted.Errors);
-                await jobs.SaveAsync(new JobRecord
+                // Published straight to the queue by another app: validate and record it now.
+                var accepted = await submission.AcceptAsync(spec, stoppingToken);
+                if (accepted.Record is null)
                 {
-                    Id = id, Spec = spec, Status = JobStatus.Failed, CreatedAt = DateTimeOffset.UtcNow, FinishedAt = DateTimeOffset.UtcNow, Error = error,
-                }, CancellationToken.None);
-                await DeadLetterAsync(channel, delivery, $"job {id}: {error}");
+                    var error = "invalid job: " + string.Join(" ", accepted.Errors);
+                    await jobs.SaveAsync(new JobRecord
+                    {
+                        Id = id, Spec = spec, Status = JobStatus.Failed, CreatedAt = DateTimeOffset.UtcNow, FinishedAt = DateTimeOffset.UtcNow, Error = error,
+                    }, CancellationToken.None);
+                    await DeadLetterAsync(channel, delivery, $"job {id}: {error}");
+                    return;
+                }
+
+                record = accepted.Record;
+            }
+
+            // A first delivery of a job some worker is already running is a second copy of the message
+            // (a publisher sent it twice); a redelivery of a running job is one whose worker died.
+            if (record.IsFinal || (record.Status == JobStatus.Running && !delivery.Redelivered))
+            {
+                Log.DuplicateDelivery(logger, id, record.Status.ToString());
+                await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false, CancellationToken.None);
                 return;
             }
 
-            record = accepted.Record;
-        }
+            if (record.CancelRequested || jobCancel.IsCancellationRequested)
+            {
+                await FinishAsync(record with { Status = JobStatus.Cancelled, FinishedAt = DateTimeOffset.UtcNow }, CancellationToken.None);
+                await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false, CancellationToken.None);
+                return;
+            }
 
-        // A first delivery of a job some worker is already running is a second copy of the message
-        // (a publisher sent it twice); a redelivery of a running job is one whose worker died.
-        if (record.IsFinal || (record.Status == JobStatus.Running && !delivery.Redelivered))
+            await RunAsync(channel, delivery, record, deliveryCount, jobCancel, channelLost, stoppingToken);
+        }
+        finally
         {
-            Log.DuplicateDelivery(logger, id, record.Status.ToString());
-            await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false, CancellationToken.None);
-            return;
+            running.End(id);
         }
-
-        if (record.CancelRequested)
-        {
-            await FinishAsync(record with { Status = JobStatus.Cancelled, FinishedAt = DateTimeOffset.UtcNow }, CancellationToken.None);
-            await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false, CancellationToken.None);
-            return;
-        }
-
-        await RunAsync(channel, delivery, record, deliveryCount, stoppingToken);
     }
 
-    private async Task RunAsync(IChannel channel, BasicDeliverEventArgs delivery, JobRecord record, int deliveryCount, CancellationToken stoppingToken)
+    private async Task RunAsync(IChannel channel, BasicDeliverEventArgs delivery, JobRecord record, int deliveryCount,
+        CancellationTokenSource jobCancel, CancellationToken channelLost, CancellationToken stoppingToken)
     {
         using var activity = TrainerTelemetry.Source.StartActivity("training job");
         activity?.SetTag("finetunemesh.job.id", record.Id);
@@ -139,52 +213,47 @@ public sealed class TrainingJobConsumer(IConnection connection, JobStore jobs, J
             TrainingTraceId = activity?.TraceId.ToString(),
         };
         await jobs.SaveAsync(record, stoppingToken);
-        await PublishStatusAsync(record, CancellationToken.None);
+        await TryAsync(() => PublishStatusAsync(record, CancellationToken.None));
         Log.JobStarted(logger, record.Id, record.Attempts, record.Spec.BaseModel ?? "(configured)");
 
-        using var jobCancel = running.Start(record.Id);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(jobCancel.Token, stoppingToken);
-        var tracker = new JobProgressTracker(record, jobs, publisher, checkpoints, options.Value.RecordRefreshInterval);
-        string outcome;
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(jobCancel.Token, stoppingToken, channelLost);
+        using var tracker = new JobProgressTracker(record, jobs, publisher, checkpoints, options.Value.RecordRefreshInterval, logger);
+        var outcome = "succeeded";
         try
         {
             var manifest = await runner.RunAsync(tracker, linked.Token);
-            await checkpoints.DeleteAsync(record.Id, CancellationToken.None);
-            await FinishAsync(tracker.Current with
-            {
-                Status = JobStatus.Succeeded, FinishedAt = DateTimeOffset.UtcNow, Adapter = manifest.ToRef(),
-            }, CancellationToken.None);
-            await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false, CancellationToken.None);
+
+            // Stored: from here on nothing may send the job back to the queue, or it would train twice.
+            await TryAsync(() => checkpoints.DeleteAsync(record.Id, CancellationToken.None));
+            await FinishAsync(tracker.Current with { Status = JobStatus.Succeeded, FinishedAt = DateTimeOffset.UtcNow, Adapter = manifest.ToRef() },
+                CancellationToken.None, attempts: 3);
+            await TryAsync(() => channel.BasicAckAsync(delivery.DeliveryTag, multiple: false, CancellationToken.None).AsTask());
             Log.JobSucceeded(logger, record.Id, manifest.Name, manifest.Version, manifest.Metrics.FirstLoss, manifest.Metrics.FinalLoss,
                 clock.Elapsed.TotalSeconds);
-            outcome = "succeeded";
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // Not the job's fault: back to the queue, where any worker resumes it from the stored checkpoint.
-            await jobs.SaveAsync(tracker.Current with { Status = JobStatus.Queued, Worker = null }, CancellationToken.None);
-            await PublishStatusAsync(tracker.Current with { Status = JobStatus.Queued }, CancellationToken.None);
-            await channel.BasicNackAsync(delivery.DeliveryTag, multiple: false, requeue: true, CancellationToken.None);
-            Log.JobRequeuedOnShutdown(logger, record.Id, tracker.LastStep);
-            outcome = "requeued";
         }
         catch (OperationCanceledException) when (jobCancel.IsCancellationRequested)
         {
-            await checkpoints.DeleteAsync(record.Id, CancellationToken.None);
+            await TryAsync(() => checkpoints.DeleteAsync(record.Id, CancellationToken.None));
             await FinishAsync(tracker.Current with { Status = JobStatus.Cancelled, FinishedAt = DateTimeOffset.UtcNow }, CancellationToken.None);
-            await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false, CancellationToken.None);
+            await TryAsync(() => channel.BasicAckAsync(delivery.DeliveryTag, multiple: false, CancellationToken.None).AsTask());
             Log.JobCancelled(logger, record.Id);
             outcome = "cancelled";
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested || channelLost.IsCancellationRequested)
+        {
+            // Not the job's fault: back to the queue, where any worker resumes it from the stored checkpoint.
+            // A lost channel has already given the message back; a stopping worker hands it back itself.
+            outcome = await RequeueAsync(channel, delivery, tracker, handBack: !channelLost.IsCancellationRequested);
         }
         catch (Exception e) when (IsPermanent(e) || deliveryCount + 1 >= MeshTopology.DeliveryLimit)
         {
             // Bad data fails the same way every time: record why, and do not retry it.
-            await checkpoints.DeleteAsync(record.Id, CancellationToken.None);
+            await TryAsync(() => checkpoints.DeleteAsync(record.Id, CancellationToken.None));
             await FinishAsync(tracker.Current with { Status = JobStatus.Failed, FinishedAt = DateTimeOffset.UtcNow, Error = e.Message },
                 CancellationToken.None);
             if (IsPermanent(e))
             {
-                await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false, CancellationToken.None);
+                await TryAsync(() => channel.BasicAckAsync(delivery.DeliveryTag, multiple: false, CancellationToken.None).AsTask());
             }
             else
             {
@@ -197,15 +266,10 @@ public sealed class TrainingJobConsumer(IConnection connection, JobStore jobs, J
         }
         catch (Exception e)
         {
-            await jobs.SaveAsync(tracker.Current with { Status = JobStatus.Queued, Worker = null, Error = e.Message }, CancellationToken.None);
-            await channel.BasicNackAsync(delivery.DeliveryTag, multiple: false, requeue: true, CancellationToken.None);
+            await TryAsync(() => jobs.SaveAsync(tracker.Current with { Status = JobStatus.Queued, Worker = null, Error = e.Message }, CancellationToken.None));
+            await TryAsync(() => channel.BasicNackAsync(delivery.DeliveryTag, multiple: false, requeue: true, CancellationToken.None).AsTask());
             Log.JobRetried(logger, record.Id, deliveryCount + 1, e.Message);
             outcome = "retried";
-        }
-        finally
-        {
-            running.End(record.Id);
-            tracker.Dispose();
         }
 
         activity?.SetTag("finetunemesh.job.outcome", outcome);
@@ -213,10 +277,82 @@ public sealed class TrainingJobConsumer(IConnection connection, JobStore jobs, J
         TrainerTelemetry.JobDuration.Record(clock.Elapsed.TotalSeconds, new KeyValuePair<string, object?>("outcome", outcome));
     }
 
-    private async Task FinishAsync(JobRecord record, CancellationToken cancellationToken)
+    /// <summary>Puts an interrupted job back in the queue, unless it was cancelled meanwhile (the flag in storage says so).</summary>
+    private async Task<string> RequeueAsync(IChannel channel, BasicDeliverEventArgs delivery, JobProgressTracker tracker, bool handBack)
     {
-        await jobs.SaveAsync(record, cancellationToken);
-        await PublishStatusAsync(record, cancellationToken);
+        var stored = await TryGetAsync(tracker.Current.Id);
+        if (stored?.CancelRequested == true)
+        {
+            await TryAsync(() => checkpoints.DeleteAsync(tracker.Current.Id, CancellationToken.None));
+            await FinishAsync(tracker.Current with { Status = JobStatus.Cancelled, FinishedAt = DateTimeOffset.UtcNow, CancelRequested = true },
+                CancellationToken.None);
+            if (handBack)
+            {
+                await TryAsync(() => channel.BasicAckAsync(delivery.DeliveryTag, multiple: false, CancellationToken.None).AsTask());
+            }
+
+            return "cancelled";
+        }
+
+        await TryAsync(() => jobs.SaveAsync(tracker.Current with { Status = JobStatus.Queued, Worker = null }, CancellationToken.None));
+        await TryAsync(() => PublishStatusAsync(tracker.Current with { Status = JobStatus.Queued }, CancellationToken.None));
+        if (handBack)
+        {
+            await TryAsync(() => channel.BasicNackAsync(delivery.DeliveryTag, multiple: false, requeue: true, CancellationToken.None).AsTask());
+        }
+
+        Log.JobRequeuedOnShutdown(logger, tracker.Current.Id, tracker.LastStep);
+        return "requeued";
+    }
+
+    private async Task<JobRecord?> TryGetAsync(string id)
+    {
+        try
+        {
+            return await jobs.GetAsync(id, CancellationToken.None);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Bookkeeping that must not turn a finished job into a failed one: errors are logged, not thrown.</summary>
+    private async Task TryAsync(Func<Task> action)
+    {
+        try
+        {
+            await action();
+        }
+        catch (Exception e)
+        {
+            Log.BookkeepingFailed(logger, e.Message);
+        }
+    }
+
+    /// <summary>Writes the final record (retrying a failed write), then tells the listeners.</summary>
+    private async Task FinishAsync(JobRecord record, CancellationToken cancellationToken, int attempts = 2)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await jobs.SaveAsync(record, cancellationToken);
+                break;
+            }
+            catch (Exception e) when (e is not OperationCanceledException && attempt < attempts)
+            {
+                Log.BookkeepingFailed(logger, e.Message);
+                await Task.Delay(TimeSpan.FromSeconds(attempt), cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                Log.BookkeepingFailed(logger, e.Message);
+                break;
+            }
+        }
+
+        await TryAsync(() => PublishStatusAsync(record, cancellationToken));
     }
 
     private Task PublishStatusAsync(JobRecord record, CancellationToken cancellationToken) =>
@@ -234,7 +370,7 @@ public sealed class TrainingJobConsumer(IConnection connection, JobStore jobs, J
     {
         Log.DeadLettered(logger, reason);
         TrainerTelemetry.DeadLettered.Add(1);
-        await channel.BasicRejectAsync(delivery.DeliveryTag, requeue: false, CancellationToken.None);
+        await TryAsync(() => channel.BasicRejectAsync(delivery.DeliveryTag, requeue: false, CancellationToken.None).AsTask());
     }
 
     /// <summary>Errors that a retry cannot fix: the data or the settings are wrong.</summary>
