@@ -27,6 +27,10 @@ public sealed class TrainerOptions
     /// <summary>Whether this instance consumes training jobs (false: it only serves the jobs API).</summary>
     public bool ConsumeJobs { get; set; } = true;
 
+    /// <summary>Progress streams (<c>/jobs/{id}/events</c>) open at once on one trainer; more get 503.</summary>
+    [Range(1, 10_000)]
+    public int MaxEventStreams { get; set; } = 64;
+
     /// <summary>How often a running job's record in storage is refreshed with its progress.</summary>
     public TimeSpan RecordRefreshInterval { get; set; } = TimeSpan.FromSeconds(2);
 }

@@ -2,6 +2,7 @@ using System.Threading.Channels;
 using FineTuneMesh.Mesh;
 using FineTuneMesh.Mesh.Jobs;
 using FineTuneMesh.Mesh.Messaging;
+using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 
@@ -12,11 +13,33 @@ namespace FineTuneMesh.Trainer.Worker.Apis;
 /// publishes (whichever worker that is), until the job ends or the client goes away. Each stream
 /// has its own auto-deleted queue bound to <c>training.{jobId}.*</c>.
 /// </summary>
-public sealed class JobEventStream(IConnection connection, JobStore jobs)
+public sealed class JobEventStream(IConnection connection, JobStore jobs, IOptions<TrainerOptions> options)
 {
     private static readonly TimeSpan _keepAlive = TimeSpan.FromSeconds(15);
 
-    public async Task WriteAsync(HttpResponse response, string jobId, CancellationToken cancellationToken)
+    // Each stream holds a channel of the connection the consumer also needs: a bounded number of them.
+    private readonly SemaphoreSlim _slots = new(options.Value.MaxEventStreams, options.Value.MaxEventStreams);
+
+    /// <summary>False, without writing anything, when every stream slot is taken.</summary>
+    public async Task<bool> TryWriteAsync(HttpResponse response, string jobId, CancellationToken cancellationToken)
+    {
+        if (!_slots.Wait(0, CancellationToken.None))
+        {
+            return false;
+        }
+
+        try
+        {
+            await WriteAsync(response, jobId, cancellationToken);
+            return true;
+        }
+        finally
+        {
+            _slots.Release();
+        }
+    }
+
+    private async Task WriteAsync(HttpResponse response, string jobId, CancellationToken cancellationToken)
     {
         var events = Channel.CreateUnbounded<JobEvent>();
         await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);

@@ -112,7 +112,8 @@ public static class TrainingJobsApi
             return ApiErrors.NotFound($"no training job '{id}'.");
         }
 
-        await stream.WriteAsync(context.Response, id, cancellationToken);
-        return Results.Empty;
+        return await stream.TryWriteAsync(context.Response, id, cancellationToken)
+            ? Results.Empty
+            : ApiErrors.Unavailable("too many event streams are open on this trainer; poll GET /api/train/jobs/{id} or retry shortly.");
     }
 }
