@@ -64,17 +64,30 @@ public sealed class ArtifactStore : IDisposable
         activity?.SetTag("storage.key", key);
         activity?.SetTag("storage.size", bytes.Length);
         var sha256 = Convert.ToHexStringLower(SHA256.HashData(bytes.Span));
-        using var body = new MemoryStream(bytes.ToArray(), writable: false);
-        var request = new PutObjectRequest
+        for (var attempt = 1; ; attempt++)
         {
-            BucketName = bucket,
-            Key = key,
-            InputStream = body,
-            ContentType = contentType,
-            UseChunkEncoding = false,
-        };
-        request.Metadata[Sha256Metadata] = sha256;
-        await _client.PutObjectAsync(request, cancellationToken);
+            using var body = new MemoryStream(bytes.ToArray(), writable: false);
+            var request = new PutObjectRequest
+            {
+                BucketName = bucket,
+                Key = key,
+                InputStream = body,
+                ContentType = contentType,
+                UseChunkEncoding = false,
+            };
+            request.Metadata[Sha256Metadata] = sha256;
+            try
+            {
+                await _client.PutObjectAsync(request, cancellationToken);
+                break;
+            }
+            catch (Exception e) when (attempt < ReadAttempts && e is not OperationCanceledException)
+            {
+                // A PUT racing another on the same key can come back garbled from a non-atomic server; the write is idempotent.
+                await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), cancellationToken);
+            }
+        }
+
         return new StoredObject(bucket, key, bytes.Length, sha256);
     }
 
@@ -102,9 +115,10 @@ public sealed class ArtifactStore : IDisposable
             {
                 (bytes, expected) = await ReadAsync(bucket, key, cancellationToken);
             }
-            catch (Exception e) when (attempt < ReadAttempts && e is AmazonClientException or HttpIOException or IOException)
+            catch (Exception e) when (attempt < ReadAttempts && e is not OperationCanceledException)
             {
-                // The body ended early or failed the SDK's own MD5 check: the same race as below.
+                // The body ended early, failed the SDK's own MD5 check, or came with a half-written ETag:
+                // the same race as below.
                 await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), cancellationToken);
                 continue;
             }
