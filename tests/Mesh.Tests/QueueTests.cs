@@ -22,6 +22,20 @@ public sealed class QueueTests(MeshApp mesh)
     }
 
     [Fact]
+    public async Task TwoCopiesOfOneJobMessage_TrainOnce()
+    {
+        var id = TinyJobs.NewId("twice");
+        var adapter = "twice-" + id[6..14];
+        var body = Encoding.UTF8.GetBytes(TinyJobs.Job(id, adapter, epochs: 20, batchSize: 1).ToJsonString());
+        await Task.WhenAll(PublishAsync(body, id), PublishAsync(body, id));
+
+        var record = await mesh.Gateway.WaitForFinalAsync(id);
+        Assert.True(record.Status == JobStatus.Succeeded, record.Error);
+        Assert.Equal(1, record.Attempts);
+        Assert.Equal([1], await new Adapters.AdapterCatalog(mesh.Store).VersionsAsync(adapter));
+    }
+
+    [Fact]
     public async Task PoisonMessage_IsDeadLetteredNotLooped()
     {
         var messageId = TinyJobs.NewId("poison");

@@ -213,6 +213,14 @@ public sealed class TrainingJobConsumer(IConnection connection, JobStore jobs, J
             TrainingTraceId = activity?.TraceId.ToString(),
         };
         await jobs.SaveAsync(record, stoppingToken);
+        if (!await ClaimHeldAsync(record, stoppingToken))
+        {
+            // Another worker took a second copy of this job's message at the same moment and won the claim.
+            Log.DuplicateDelivery(logger, record.Id, "claimed by another worker");
+            await TryAsync(() => channel.BasicAckAsync(delivery.DeliveryTag, multiple: false, CancellationToken.None).AsTask());
+            return;
+        }
+
         await TryAsync(() => PublishStatusAsync(record, CancellationToken.None));
         Log.JobStarted(logger, record.Id, record.Attempts, record.Spec.BaseModel ?? "(configured)");
 
@@ -275,6 +283,23 @@ public sealed class TrainingJobConsumer(IConnection connection, JobStore jobs, J
         activity?.SetTag("finetunemesh.job.outcome", outcome);
         TrainerTelemetry.Jobs.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
         TrainerTelemetry.JobDuration.Record(clock.Elapsed.TotalSeconds, new KeyValuePair<string, object?>("outcome", outcome));
+    }
+
+    /// <summary>
+    /// Two copies of one job's message (a publisher that sent it twice) can reach two idle workers at
+    /// once, and both read it as queued. Each writes itself into the record, waits for the writes to
+    /// settle, and reads it back: only the worker whose claim survived (the last writer) trains.
+    /// </summary>
+    private async Task<bool> ClaimHeldAsync(JobRecord claimed, CancellationToken stoppingToken)
+    {
+        if (options.Value.ClaimSettleTime <= TimeSpan.Zero)
+        {
+            return true;
+        }
+
+        await Task.Delay(options.Value.ClaimSettleTime, stoppingToken);
+        var stored = await jobs.GetAsync(claimed.Id, stoppingToken);
+        return stored is null || (stored.Worker == claimed.Worker && stored.Attempts == claimed.Attempts);
     }
 
     /// <summary>Puts an interrupted job back in the queue, unless it was cancelled meanwhile (the flag in storage says so).</summary>
