@@ -122,6 +122,11 @@ public sealed class ArtifactStore : IDisposable
                 await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), cancellationToken);
                 continue;
             }
+            catch (Exception e) when (e is AmazonClientException or HttpIOException)
+            {
+                // Still garbled after every retry: two writes interleaved on a server that is not atomic.
+                throw new InvalidDataException($"s3://{bucket}/{key} cannot be read back intact ({e.Message}); the object is corrupt.", e);
+            }
 
             if (bytes is null || string.IsNullOrEmpty(expected)
                 || string.Equals(expected, Convert.ToHexStringLower(SHA256.HashData(bytes)), StringComparison.Ordinal))

@@ -152,7 +152,7 @@ public sealed class TrainingJobConsumer(IConnection connection, JobStore jobs, J
         using var jobCancel = running.Start(id);
         try
         {
-            var record = await jobs.GetAsync(id, stoppingToken);
+            var record = await ReadRecordAsync(id, stoppingToken);
             if (record is null)
             {
                 // Published straight to the queue by another app: validate and record it now.
@@ -298,8 +298,35 @@ public sealed class TrainingJobConsumer(IConnection connection, JobStore jobs, J
         }
 
         await Task.Delay(options.Value.ClaimSettleTime, stoppingToken);
-        var stored = await jobs.GetAsync(claimed.Id, stoppingToken);
-        return stored is null || (stored.Worker == claimed.Worker && stored.Attempts == claimed.Attempts);
+        try
+        {
+            var stored = await jobs.GetAsync(claimed.Id, stoppingToken);
+            return stored is null || (stored.Worker == claimed.Worker && stored.Attempts == claimed.Attempts);
+        }
+        catch (InvalidDataException)
+        {
+            // Both claims landed at once and garbled the record: training twice beats losing the job.
+            await jobs.SaveAsync(claimed, stoppingToken);
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// The job's record; null when there is none, or when it cannot be read back intact (two writes
+    /// interleaved on a non-atomic server), so that it is validated and written again rather than
+    /// looping the message until it is dead-lettered.
+    /// </summary>
+    private async Task<JobRecord?> ReadRecordAsync(string id, CancellationToken stoppingToken)
+    {
+        try
+        {
+            return await jobs.GetAsync(id, stoppingToken);
+        }
+        catch (InvalidDataException e)
+        {
+            Log.BookkeepingFailed(logger, $"{e.Message}; writing the record again");
+            return null;
+        }
     }
 
     /// <summary>Puts an interrupted job back in the queue, unless it was cancelled meanwhile (the flag in storage says so).</summary>
