@@ -75,22 +75,26 @@ public static class InfrastructureExtensions
         var amqp = rabbitMq.GetEndpoint("amqp");
         var messaging = builder.AddConnectionString(MeshExtensions.MessagingConnectionName, ReferenceExpression.Create(
             $"amqp://guest:guest@127.0.0.1:{amqp.Property(EndpointProperty.Port)}/"));
-        var rabbitMqCheck = "rabbitmq-amqp";
-        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(rabbitMqCheck,
-            _ => new TcpHealthCheck(amqp), failureStatus: null, tags: null));
-        rabbitMq.WithHealthCheck(rabbitMqCheck);
+        rabbitMq.WithTcpHealthCheck(amqp);
 
         var s3 = builder.AddExecutable("s3", Path.Combine(scripts, "s3.sh"), scripts, Path.Combine(data, "s3"))
             .WithHttpEndpoint(name: "http", env: "PORT", isProxied: false);
         var s3Endpoint = s3.GetEndpoint("http");
         var storage = builder.AddConnectionString(MeshExtensions.StorageConnectionName, ReferenceExpression.Create(
             $"Endpoint={s3Endpoint};AccessKey=S3RVER;SecretKey=S3RVER"));
-        var s3Check = "s3-http";
-        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(s3Check,
-            _ => new TcpHealthCheck(s3Endpoint), failureStatus: null, tags: null));
-        s3.WithHealthCheck(s3Check);
+        s3.WithTcpHealthCheck(s3Endpoint);
 
         return new MeshInfrastructure(messaging, storage, [rabbitMq, s3], InfrastructureMode.Local);
+    }
+
+    /// <summary>Healthy once <paramref name="endpoint"/> accepts connections, so that whatever waits for the resource can connect.</summary>
+    private static IResourceBuilder<ExecutableResource> WithTcpHealthCheck(this IResourceBuilder<ExecutableResource> resource,
+        EndpointReference endpoint)
+    {
+        var key = $"{resource.Resource.Name}-{endpoint.EndpointName}-tcp";
+        resource.ApplicationBuilder.Services.AddHealthChecks().Add(new HealthCheckRegistration(key,
+            _ => new TcpHealthCheck(endpoint), failureStatus: null, tags: null));
+        return resource.WithHealthCheck(key);
     }
 
     private static bool DockerAnswers()

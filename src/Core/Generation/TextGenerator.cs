@@ -106,26 +106,9 @@ public sealed class TextGenerator(CausalLanguageModel model, TextTokenizer token
     }
 
     /// <summary>Runs the whole stream and returns the text and the summary.</summary>
-    public async Task<(string Text, GenerationSummary Summary)> GenerateAsync(IReadOnlyList<int> promptIds,
-        SamplingOptions options, CancellationToken cancellationToken = default)
-    {
-        var text = new System.Text.StringBuilder();
-        GenerationSummary? summary = null;
-        await foreach (var item in StreamAsync(promptIds, options, cancellationToken).ConfigureAwait(false))
-        {
-            switch (item)
-            {
-                case TokenDelta delta:
-                    text.Append(delta.Text);
-                    break;
-                case GenerationSummary s:
-                    summary = s;
-                    break;
-            }
-        }
-
-        return (text.ToString(), summary!);
-    }
+    public Task<(string Text, GenerationSummary Summary)> GenerateAsync(IReadOnlyList<int> promptIds,
+        SamplingOptions options, CancellationToken cancellationToken = default) =>
+        GenerationEvents.CollectAsync(StreamAsync(promptIds, options, cancellationToken), cancellationToken);
 
     private int Step(IReadOnlyList<int> ids, KvCache cache, LogitsSampler sampler, List<int> history)
     {

@@ -1,9 +1,7 @@
-using FineTuneMesh.Mesh;
 using FineTuneMesh.Mesh.Jobs;
 using FineTuneMesh.Mesh.Messaging;
 using FineTuneMesh.Inference.Service.Models;
 using RabbitMQ.Client;
-using RabbitMQ.Client.Events;
 
 namespace FineTuneMesh.Inference.Service.Events;
 
@@ -15,17 +13,10 @@ namespace FineTuneMesh.Inference.Service.Events;
 public sealed class AdapterPublishedListener(IConnection connection, AdapterRegistry adapters, ModelHost host,
     ILogger<AdapterPublishedListener> logger) : BackgroundService
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        await using var channel = await connection.CreateChannelAsync(cancellationToken: stoppingToken);
-        await MeshTopology.DeclareAsync(channel, stoppingToken);
-        var queue = await channel.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: true, cancellationToken: stoppingToken);
-        await channel.QueueBindAsync(queue.QueueName, MeshTopology.EventsExchange,
-            MeshTopology.EventRoutingKey("*", JobEvent.StatusKind(JobStatus.Succeeded)), cancellationToken: stoppingToken);
-        var consumer = new AsyncEventingBasicConsumer(channel);
-        consumer.ReceivedAsync += async (_, delivery) =>
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        JobEventSubscription.ListenAsync(connection, "*", JobEvent.StatusKind(JobStatus.Succeeded), async published =>
         {
-            if (MeshJson.Deserialize<JobEvent>(delivery.Body.Span) is not { Adapter: { } adapter } published || !host.IsLoaded)
+            if (published.Adapter is not { } adapter || !host.IsLoaded)
             {
                 return;
             }
@@ -40,15 +31,5 @@ public sealed class AdapterPublishedListener(IConnection connection, AdapterRegi
                 // An adapter for another base model, say: it stays listed with its problem, nothing else breaks.
                 Log.AdapterAutoLoadFailed(logger, adapter.Name, e.Message);
             }
-        };
-        await channel.BasicConsumeAsync(queue.QueueName, autoAck: true, consumer, stoppingToken);
-        try
-        {
-            await Task.Delay(Timeout.Infinite, stoppingToken);
-        }
-        catch (OperationCanceledException)
-        {
-            // Shutting down.
-        }
-    }
+        }, stoppingToken);
 }

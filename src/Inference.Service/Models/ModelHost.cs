@@ -16,8 +16,6 @@ namespace FineTuneMesh.Inference.Service.Models;
 public sealed class ModelHost(IConfiguration configuration, BaseModelResolver baseModels, ILogger<ModelHost> logger)
     : IHostedService, IDisposable
 {
-    private const string DefaultDType = "bf16";
-
     private LanguageModel? _model;
 
     public LanguageModel Model => _model ?? throw new InvalidOperationException("the base model is still loading.");
@@ -43,19 +41,12 @@ public sealed class ModelHost(IConfiguration configuration, BaseModelResolver ba
         var clock = Stopwatch.StartNew();
         var requested = configuration.GetBaseModel();
         var baseModel = await baseModels.ConfiguredAsync();
-        var dtypeName = configuration[FineTuneSettings.Dtype] is { Length: > 0 } configured ? configured : DefaultDType;
-        if (BuiltinModels.IsBuiltin(baseModel.Name))
-        {
-            // The tiny model is made in fp32; that is also what the trainers train it in.
-            dtypeName = "fp32";
-        }
-
         if (baseModel.IsFallback)
         {
             Log.UsingFallbackModel(logger, requested ?? "(none)", baseModel.FallbackReason!, baseModel.Folder);
         }
 
-        DType = DTypeNames.Parse(dtypeName);
+        DType = baseModels.DTypeFor(baseModel);
         var model = LanguageModel.Load(baseModel.Folder, DType);
         Volatile.Write(ref _model, model);
         Info = new BaseModelInfo(requested, baseModel.Folder, DTypeNames.ToConfigName(DType), baseModel.IsFallback, baseModel.FallbackReason)

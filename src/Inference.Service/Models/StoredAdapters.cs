@@ -1,6 +1,5 @@
-using FineTuneMesh.Core.Hub;
 using FineTuneMesh.Mesh.Adapters;
-using FineTuneMesh.ServiceDefaults;
+using FineTuneMesh.Mesh.Models;
 
 namespace FineTuneMesh.Inference.Service.Models;
 
@@ -11,8 +10,7 @@ namespace FineTuneMesh.Inference.Service.Models;
 /// </summary>
 public sealed class StoredAdapters(AdapterCatalog catalog, IConfiguration configuration)
 {
-    private readonly string _cacheRoot = Path.Combine(
-        configuration[FineTuneSettings.ModelCache] is { Length: > 0 } root ? root : HubClient.DefaultCacheRoot(), "adapters");
+    private readonly string _cacheRoot = Path.Combine(ModelCache.Root(configuration), "adapters");
 
     public Task<IReadOnlyList<AdapterManifest>> ListAsync(CancellationToken cancellationToken) => catalog.ListAsync(cancellationToken);
 

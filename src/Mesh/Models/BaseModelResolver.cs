@@ -1,7 +1,9 @@
 using FineTuneMesh.Core.Hub;
+using FineTuneMesh.Core.Modeling;
 using FineTuneMesh.ServiceDefaults;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
+using static TorchSharp.torch;
 
 namespace FineTuneMesh.Mesh.Models;
 
@@ -16,10 +18,18 @@ public sealed class BaseModelResolver(IConfiguration configuration, ILogger<Base
 {
     private readonly Lazy<Task<BaseModel>> _configured = new(() => ResolveConfiguredCore(configuration, logger));
 
-    public string CacheRoot => configuration[FineTuneSettings.ModelCache] is { Length: > 0 } root ? root : HubClient.DefaultCacheRoot();
+    public string CacheRoot => ModelCache.Root(configuration);
 
     /// <summary>The configured base model's name as users write it; <see cref="BuiltinModels.Tiny"/> when none is configured.</summary>
     public string ConfiguredName => configuration.GetBaseModel() ?? BuiltinModels.Tiny;
+
+    /// <summary>
+    /// The dtype to compute <paramref name="model"/> in: the built-in tiny model is made (and its adapters
+    /// trained) in fp32; every other model in FINETUNE_DTYPE, bf16 by default.
+    /// </summary>
+    public ScalarType DTypeFor(BaseModel model) =>
+        BuiltinModels.IsBuiltin(model.Name) ? ScalarType.Float32
+        : DTypeNames.Parse(configuration[FineTuneSettings.Dtype] is { Length: > 0 } configured ? configured : "bf16");
 
     /// <summary>The configured base model, resolved on first call (which may download it).</summary>
     public Task<BaseModel> ConfiguredAsync() => _configured.Value;
@@ -52,7 +62,7 @@ public sealed class BaseModelResolver(IConfiguration configuration, ILogger<Base
 
     private static async Task<BaseModel> ResolveConfiguredCore(IConfiguration configuration, ILogger logger)
     {
-        var cacheRoot = configuration[FineTuneSettings.ModelCache] is { Length: > 0 } root ? root : HubClient.DefaultCacheRoot();
+        var cacheRoot = ModelCache.Root(configuration);
         var requested = configuration.GetBaseModel();
         if (requested is null || BuiltinModels.IsBuiltin(requested))
         {

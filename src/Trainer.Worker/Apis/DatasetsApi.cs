@@ -1,6 +1,5 @@
 using FineTuneMesh.Mesh.Storage;
 using FineTuneMesh.Trainer.Worker.Jobs;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 
 namespace FineTuneMesh.Trainer.Worker.Apis;
@@ -27,33 +26,18 @@ public static class DatasetsApi
             return ApiErrors.BadRequest($"dataset key '{key}' must be letters, digits, '-', '_', '.' and '/' segments ending in .jsonl, without '..'.");
         }
 
-        var maxBytes = options.Value.MaxRequestBytes;
-        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        var (bytes, error) = await RequestBody.ReadBytesAsync(request, options.Value.MaxRequestBytes, cancellationToken);
+        if (error is not null)
         {
-            limit.MaxRequestBodySize = maxBytes;
+            return error;
         }
 
-        if (request.ContentLength > maxBytes)
-        {
-            return RequestBody.TooLarge(maxBytes);
-        }
-
-        using var buffer = new MemoryStream();
-        try
-        {
-            await request.Body.CopyToAsync(buffer, cancellationToken);
-        }
-        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            return RequestBody.TooLarge(maxBytes);
-        }
-
-        if (buffer.Length == 0)
+        if (bytes.Length == 0)
         {
             return ApiErrors.BadRequest("the dataset is empty; send JSONL, one record per line.");
         }
 
-        var stored = await store.PutBytesAsync(MeshBuckets.Datasets, key, buffer.ToArray(), "application/jsonl", cancellationToken);
+        var stored = await store.PutBytesAsync(MeshBuckets.Datasets, key, bytes, "application/jsonl", cancellationToken);
         return Results.Created($"/api/train/datasets/{key}", stored);
     }
 

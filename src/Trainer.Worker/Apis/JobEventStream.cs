@@ -4,7 +4,6 @@ using FineTuneMesh.Mesh.Jobs;
 using FineTuneMesh.Mesh.Messaging;
 using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
-using RabbitMQ.Client.Events;
 
 namespace FineTuneMesh.Trainer.Worker.Apis;
 
@@ -42,22 +41,11 @@ public sealed class JobEventStream(IConnection connection, JobStore jobs, IOptio
     private async Task WriteAsync(HttpResponse response, string jobId, CancellationToken cancellationToken)
     {
         var events = Channel.CreateUnbounded<JobEvent>();
-        await using var channel = await connection.CreateChannelAsync(cancellationToken: cancellationToken);
-        await MeshTopology.DeclareAsync(channel, cancellationToken);
-        var queue = await channel.QueueDeclareAsync("", durable: false, exclusive: true, autoDelete: true, cancellationToken: cancellationToken);
-        await channel.QueueBindAsync(queue.QueueName, MeshTopology.EventsExchange, MeshTopology.EventRoutingKey(jobId, "*"),
-            cancellationToken: cancellationToken);
-        var consumer = new AsyncEventingBasicConsumer(channel);
-        consumer.ReceivedAsync += (_, delivery) =>
+        await using var subscription = await JobEventSubscription.OpenAsync(connection, jobId, "*", jobEvent =>
         {
-            if (MeshJson.Deserialize<JobEvent>(delivery.Body.Span) is { } jobEvent)
-            {
-                events.Writer.TryWrite(jobEvent);
-            }
-
+            events.Writer.TryWrite(jobEvent);
             return Task.CompletedTask;
-        };
-        await channel.BasicConsumeAsync(queue.QueueName, autoAck: true, consumer, cancellationToken);
+        }, cancellationToken);
 
         response.ContentType = "text/event-stream";
         response.Headers.CacheControl = "no-cache";

@@ -13,6 +13,26 @@ public static class RequestBody
     public static async Task<(T? Value, IResult? Error)> ReadJsonAsync<T>(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
         where T : class
     {
+        var (bytes, error) = await ReadBytesAsync(request, maxBytes, cancellationToken);
+        if (error is not null)
+        {
+            return (null, error);
+        }
+
+        try
+        {
+            var value = JsonSerializer.Deserialize<T>(bytes, MeshJson.Options);
+            return value is null ? (null, ApiErrors.BadRequest("the body is JSON null; send a JSON object.")) : (value, null);
+        }
+        catch (JsonException e)
+        {
+            return (null, ApiErrors.BadRequest($"the body is not a valid job: {e.Message}"));
+        }
+    }
+
+    /// <summary>The whole body, or a 413 naming the limit when it is larger (by its Content-Length or as it arrives).</summary>
+    public static async Task<(byte[] Bytes, IResult? Error)> ReadBytesAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
+    {
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
         {
             limit.MaxRequestBodySize = maxBytes;
@@ -20,22 +40,20 @@ public static class RequestBody
 
         if (request.ContentLength > maxBytes)
         {
-            return (null, TooLarge(maxBytes));
+            return ([], TooLarge(maxBytes));
         }
 
+        using var buffer = new MemoryStream();
         try
         {
-            var value = await JsonSerializer.DeserializeAsync<T>(request.Body, MeshJson.Options, cancellationToken);
-            return value is null ? (null, ApiErrors.BadRequest("the body is JSON null; send a JSON object.")) : (value, null);
-        }
-        catch (JsonException e)
-        {
-            return (null, ApiErrors.BadRequest($"the body is not a valid job: {e.Message}"));
+            await request.Body.CopyToAsync(buffer, cancellationToken);
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
-            return (null, TooLarge(maxBytes));
+            return ([], TooLarge(maxBytes));
         }
+
+        return (buffer.ToArray(), null);
     }
 
     public static IResult TooLarge(long maxBytes) =>

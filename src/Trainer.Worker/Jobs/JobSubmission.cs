@@ -25,7 +25,7 @@ public sealed class JobSubmission(JobValidator validator, JobStore jobs, Artifac
         var id = spec.Id ?? "job-" + Guid.NewGuid().ToString("N")[..16];
         activity?.SetTag("finetunemesh.job.id", id);
         spec = spec with { Id = id };
-        if (spec.Id is not null && MeshNames.IsValid(id) && await jobs.GetAsync(id, cancellationToken) is { } existing)
+        if (MeshNames.IsValid(id) && await jobs.GetAsync(id, cancellationToken) is { } existing)
         {
             return Same(existing.Spec, spec)
                 ? new SubmissionResult(existing, false, [], null)

@@ -1,12 +1,10 @@
 using FineTuneMesh.Core;
 using FineTuneMesh.Core.Lora;
-using FineTuneMesh.Core.Modeling;
 using FineTuneMesh.Core.Prompts;
 using FineTuneMesh.Core.Training;
 using FineTuneMesh.Mesh.Adapters;
 using FineTuneMesh.Mesh.Models;
 using FineTuneMesh.Mesh.Storage;
-using FineTuneMesh.ServiceDefaults;
 using FineTuneMesh.Trainer.Worker.Telemetry;
 using Microsoft.Extensions.Options;
 
@@ -18,7 +16,7 @@ namespace FineTuneMesh.Trainer.Worker.Worker;
 /// uploads each checkpoint as it is written, and publishes the adapter as a new version.
 /// </summary>
 public sealed class JobRunner(ArtifactStore store, AdapterCatalog catalog, CheckpointStore checkpoints, BaseModelResolver baseModels,
-    IConfiguration configuration, IOptions<TrainerOptions> options, ILogger<JobRunner> logger)
+    IOptions<TrainerOptions> options, ILogger<JobRunner> logger)
 {
     public async Task<AdapterManifest> RunAsync(JobProgressTracker tracker, CancellationToken cancellationToken)
     {
@@ -96,9 +94,7 @@ public sealed class JobRunner(ArtifactStore store, AdapterCatalog catalog, Check
     {
         var record = tracker.Current;
         var spec = record.Spec;
-        var dtype = baseModel.IsFallback || BuiltinModels.IsBuiltin(baseModel.Name)
-            ? TorchSharp.torch.ScalarType.Float32
-            : DTypeNames.Parse(configuration[FineTuneSettings.Dtype] is { Length: > 0 } configured ? configured : "bf16");
+        var dtype = baseModels.DTypeFor(baseModel);
         using var model = LanguageModel.Load(baseModel.Folder, dtype);
         var template = spec.Template is null ? null : PromptTemplate.Parse(spec.Template);
         var examples = DatasetReader.Read(dataPath, model.Tokenizer, spec.Training.MaxSequenceLength, template);

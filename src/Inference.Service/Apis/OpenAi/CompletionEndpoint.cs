@@ -1,4 +1,3 @@
-using System.Text;
 using FineTuneMesh.Core.Generation;
 using FineTuneMesh.Inference.Service.Generation;
 using FineTuneMesh.Inference.Service.Models;
@@ -42,7 +41,7 @@ public static class CompletionEndpoint
             var id = $"{format.IdPrefix}-{Guid.NewGuid():N}";
             if (!request.Stream)
             {
-                var (text, summary) = await CollectAsync(stream, cancellationToken).ConfigureAwait(false);
+                var (text, summary) = await GenerationEvents.CollectAsync(stream.ReadAllAsync(cancellationToken), cancellationToken).ConfigureAwait(false);
                 return TypedResults.Json(format.Whole(id, OpenAiApi.Now(), model, text, summary), OpenAiJson.Options);
             }
 
@@ -94,25 +93,5 @@ public static class CompletionEndpoint
         }
 
         await ServerSentEvents.DoneAsync(response, cancellationToken).ConfigureAwait(false);
-    }
-
-    private static async Task<(string Text, GenerationSummary Summary)> CollectAsync(GenerationStream stream, CancellationToken cancellationToken)
-    {
-        var text = new StringBuilder();
-        GenerationSummary? summary = null;
-        await foreach (var item in stream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-        {
-            switch (item)
-            {
-                case TokenDelta delta:
-                    text.Append(delta.Text);
-                    break;
-                case GenerationSummary last:
-                    summary = last;
-                    break;
-            }
-        }
-
-        return (text.ToString(), summary ?? throw new InvalidOperationException("the generation ended without a summary."));
     }
 }
