@@ -24,6 +24,8 @@ public static class Extensions
 
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
+        // Every error without a body of its own gets problem details; never an exception page.
+        builder.Services.AddProblemDetails();
 
         builder.Services.AddServiceDiscovery();
         builder.Services.ConfigureHttpClientDefaults(http =>
@@ -82,6 +84,12 @@ public static class Extensions
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
+        // An unhandled exception answers 500 with problem details and the trace id, in every
+        // environment: the developer exception page would hand callers the exception type, the
+        // stack and server paths. The exception itself goes to the logs and the trace.
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+
         app.MapHealthChecks(HealthEndpoints.HealthPath);
         app.MapHealthChecks(HealthEndpoints.AlivePath, new HealthCheckOptions
         {

@@ -18,7 +18,10 @@ public static class FineTuneSettings
 
     public const string ModelCache = "FINETUNE_MODEL_CACHE";
 
-    public static IReadOnlyList<string> All { get; } = [BaseModel, BaseModelRevision, Dtype, ModelCache];
+    /// <summary>Folders (':' or ';' separated) whose model folders remote callers may name; empty by default.</summary>
+    public const string ModelRoots = "FINETUNE_MODEL_ROOTS";
+
+    public static IReadOnlyList<string> All { get; } = [BaseModel, BaseModelRevision, Dtype, ModelCache, ModelRoots];
 
     /// <summary>The configured base model, or null when neither .env nor the environment sets it.</summary>
     public static string? GetBaseModel(this IConfiguration configuration)

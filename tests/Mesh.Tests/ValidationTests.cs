@@ -11,6 +11,10 @@ public sealed class ValidationTests(MeshApp mesh)
     public static TheoryData<string, string, string> BadJobs => new()
     {
         { "unknown base model", """{"baseModel":"nobody/no-such-model"}""", "unknown base model" },
+        { "a server folder as the base model", """{"baseModel":"../../../../etc"}""", "not allowed" },
+        { "an absolute path as the base model", """{"baseModel":"/etc"}""", "paths are refused" },
+        { "a home path as the base model", """{"baseModel":"~/.ssh"}""", "not allowed" },
+        { "a path trick in the base model revision", """{"baseModel":"Qwen/Qwen2.5-0.5B","baseModelRevision":"../../../etc"}""", "not allowed" },
         { "negative learning rate", """{"training":{"learningRate":-0.1}}""", "learning rate" },
         { "zero rank", """{"lora":{"rank":0}}""", "rank" },
         { "unknown target", """{"lora":{"targets":["lm_head"]}}""", "lm_head" },
@@ -35,7 +39,51 @@ public sealed class ValidationTests(MeshApp mesh)
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{what}: {(int)response.StatusCode} {body}");
         Assert.Contains(expected, body, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("Exception", body, StringComparison.Ordinal);
+        Assert.DoesNotContain(mesh.DataDirectory, body, StringComparison.Ordinal);
         Assert.Null(await mesh.Gateway.GetJobAsync(id));
+    }
+
+    [Theory]
+    [InlineData("-3")]
+    [InlineData("0")]
+    [InlineData("abc")]
+    [InlineData("100000")]
+    public async Task ListWithABadLimit_Gets400(string limit)
+    {
+        using var response = await mesh.Gateway.GetAsync($"/api/train/jobs?limit={limit}");
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("limit must be a whole number", await response.Content.ReadAsStringAsync());
+    }
+
+    [Theory]
+    [InlineData("this is not json\n", "line 1: not valid JSON")]
+    [InlineData("{\"prompt\":\"a\",\"completion\":\"b\"}\n[1,2]\n", "line 2: a JSON array")]
+    [InlineData("{\"prompt\":5,\"completion\":\"b\"}\n", "is a number; it must be a string")]
+    [InlineData("{\"messages\":\"hi\"}\n", "must be a non-empty array")]
+    [InlineData("\n\n", "no records")]
+    public async Task UploadedDatasetThatIsNotJsonLines_Gets400WithTheLine(string jsonl, string expected)
+    {
+        var key = $"uploads/{Guid.NewGuid():N}.jsonl";
+        using var put = await mesh.Gateway.PutAsync($"/api/train/datasets/{key}",
+            new StringContent(System.Text.RegularExpressions.Regex.Unescape(jsonl), Encoding.UTF8, "application/jsonl"));
+        Assert.Equal(HttpStatusCode.BadRequest, put.StatusCode);
+        Assert.Contains(expected, await put.Content.ReadAsStringAsync());
+        using var get = await mesh.Gateway.GetAsync($"/api/train/datasets/{key}");
+        Assert.Equal(HttpStatusCode.NotFound, get.StatusCode);
+    }
+
+    [Fact]
+    public async Task UnknownSynthJob_Gets404WithProblemDetails_AndABadIdGets400()
+    {
+        using var missing = await mesh.Gateway.GetAsync("/api/synth/jobs/no-such-job");
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        Assert.Equal("application/problem+json", missing.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("no synthesis job 'no-such-job'", await missing.Content.ReadAsStringAsync());
+
+        using var bad = await mesh.Gateway.GetAsync("/api/synth/jobs/bad..id/dataset");
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Contains("job id", await bad.Content.ReadAsStringAsync());
     }
 
     [Theory]

@@ -12,7 +12,6 @@ public static class Extensions
     /// <summary>All of the service's DI in one place.</summary>
     public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddProblemDetails();
         builder.Services.AddOptions<InferenceOptions>()
             .BindConfiguration(InferenceOptions.SectionName)
             .ValidateDataAnnotations()

@@ -1,11 +1,12 @@
-using FineTuneMesh.Inference.Service.Generation;
-using FineTuneMesh.Inference.Service.Models;
-using FineTuneMesh.Inference.V1;
-using Grpc.Core;
 using CoreChatMessage = FineTuneMesh.Core.Prompts.ChatMessage;
 using CoreDelta = FineTuneMesh.Core.Generation.TokenDelta;
 using CoreFinishReason = FineTuneMesh.Core.Generation.FinishReason;
 using CoreSummary = FineTuneMesh.Core.Generation.GenerationSummary;
+using FineTuneMesh.Inference.Service.Generation;
+using FineTuneMesh.Inference.Service.Models;
+using FineTuneMesh.Inference.V1;
+using FineTuneMesh.ServiceDefaults;
+using Grpc.Core;
 using InferenceBase = FineTuneMesh.Inference.V1.Inference.InferenceBase;
 
 namespace FineTuneMesh.Inference.Service.Grpc;
@@ -111,14 +112,16 @@ public sealed class InferenceService(GenerationRunner runner, AdapterRegistry ad
         }
     }
 
-    private static RpcException? ToRpc(Exception e) => e switch
+    private static RpcException? ToRpc(Exception e) => ToRpc(e, ServerPaths.Redact(e.Message));
+
+    private static RpcException? ToRpc(Exception e, string message) => e switch
     {
-        ModelNotReadyException => new RpcException(new Status(StatusCode.Unavailable, e.Message)),
-        ServerBusyException busy => new RpcException(new Status(StatusCode.ResourceExhausted, e.Message),
+        ModelNotReadyException => new RpcException(new Status(StatusCode.Unavailable, message)),
+        ServerBusyException busy => new RpcException(new Status(StatusCode.ResourceExhausted, message),
             new Metadata { { RetryAfterKey, busy.RetryAfterMs.ToString(System.Globalization.CultureInfo.InvariantCulture) } }),
-        AdapterNotFoundException => new RpcException(new Status(StatusCode.NotFound, e.Message)),
-        ArgumentException or NotSupportedException => new RpcException(new Status(StatusCode.InvalidArgument, e.Message)),
-        InvalidDataException or FileNotFoundException => new RpcException(new Status(StatusCode.FailedPrecondition, e.Message)),
+        AdapterNotFoundException => new RpcException(new Status(StatusCode.NotFound, message)),
+        ArgumentException or NotSupportedException => new RpcException(new Status(StatusCode.InvalidArgument, message)),
+        InvalidDataException or FileNotFoundException => new RpcException(new Status(StatusCode.FailedPrecondition, message)),
         _ => null,
     };
 

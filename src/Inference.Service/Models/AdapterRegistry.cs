@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using FineTuneMesh.Core;
 using FineTuneMesh.Core.Lora;
 using FineTuneMesh.Mesh.Adapters;
+using FineTuneMesh.ServiceDefaults;
 using Microsoft.Extensions.Options;
 
 namespace FineTuneMesh.Inference.Service.Models;
@@ -297,7 +298,7 @@ public sealed partial class AdapterRegistry(ModelHost host, IOptions<InferenceOp
         }
         catch (Exception e) when (e is IOException or InvalidDataException or NotSupportedException or UnauthorizedAccessException)
         {
-            return new AdapterDescription(name, loaded, 0, 0, [], e.Message);
+            return new AdapterDescription(name, loaded, 0, 0, [], ServerPaths.Redact(e.Message));
         }
     }
 

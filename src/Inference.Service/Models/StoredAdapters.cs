@@ -1,4 +1,5 @@
 using FineTuneMesh.Mesh.Adapters;
+using FineTuneMesh.Mesh.Jobs;
 using FineTuneMesh.Mesh.Models;
 
 namespace FineTuneMesh.Inference.Service.Models;
@@ -17,7 +18,8 @@ public sealed class StoredAdapters(AdapterCatalog catalog, IConfiguration config
     /// <summary>The newest version's folder and manifest; null when storage has no adapter of that name.</summary>
     public async Task<(string Folder, AdapterManifest Manifest)?> FetchAsync(string name, CancellationToken cancellationToken)
     {
-        if (await catalog.GetAsync(name, null, cancellationToken) is not { } manifest)
+        // The name comes from a request and becomes an object key and a folder: only mesh names pass.
+        if (!MeshNames.IsValid(name) || await catalog.GetAsync(name, null, cancellationToken) is not { } manifest)
         {
             return null;
         }

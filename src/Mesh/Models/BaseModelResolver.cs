@@ -17,6 +17,7 @@ namespace FineTuneMesh.Mesh.Models;
 public sealed class BaseModelResolver(IConfiguration configuration, ILogger<BaseModelResolver> logger)
 {
     private readonly Lazy<Task<BaseModel>> _configured = new(() => ResolveConfiguredCore(configuration, logger));
+    private readonly IReadOnlyList<string> _roots = ModelRoots.From(configuration);
 
     public string CacheRoot => ModelCache.Root(configuration);
 
@@ -35,8 +36,11 @@ public sealed class BaseModelResolver(IConfiguration configuration, ILogger<Base
     public Task<BaseModel> ConfiguredAsync() => _configured.Value;
 
     /// <summary>
-    /// <paramref name="requested"/> null or empty, or equal to the configured name: the configured base.
-    /// Otherwise the built-in tiny model, a folder, or a repo id in the cache; null and the problem when it is none of these.
+    /// Resolves a base model a remote caller named (a job's <c>baseModel</c>). Null, empty or the
+    /// configured name: the configured base. Otherwise only what the operator made available: the
+    /// built-in tiny model, a Hugging Face repo id already in the model cache, or a model folder
+    /// under FINETUNE_MODEL_ROOTS named relative to its root. A path is never taken from a caller,
+    /// and no problem names a server folder.
     /// </summary>
     public async Task<(BaseModel? Model, string? Problem)> ResolveAsync(string? requested, string? revision)
     {
@@ -50,14 +54,43 @@ public sealed class BaseModelResolver(IConfiguration configuration, ILogger<Base
             return (new BaseModel(BuiltinModels.Tiny, BuiltinModels.EnsureTiny(CacheRoot), null, null), null);
         }
 
-        var (folder, problem) = LocalModels.Resolve(requested, revision, CacheRoot);
-        if (folder is null)
+        if (!ModelRoots.IsModelName(requested) || (revision is { Length: > 0 } && !ModelRoots.IsRevision(revision)))
         {
-            return (null, $"unknown base model: {problem}; the configured base model is '{ConfiguredName}'");
+            return (null, $"base model '{requested}' is not allowed: {Allowed()}");
         }
 
-        var provenance = ModelProvenance.Of(folder);
-        return (new BaseModel(provenance.NameOrPath, folder, provenance.Revision, null), null);
+        if (ModelReference.TryParse(requested, out var reference) && CachedSnapshot(reference!, requested, revision) is { } cached)
+        {
+            var provenance = ModelProvenance.Of(cached);
+            return (new BaseModel(provenance.NameOrPath, cached, provenance.Revision, null), null);
+        }
+
+        if (ModelRoots.Find(_roots, requested) is { } folder)
+        {
+            return (new BaseModel(requested, folder, null, null), null);
+        }
+
+        return (null, $"unknown base model: '{requested}' is not available on this trainer; {Allowed()}");
+    }
+
+    private string Allowed() =>
+        $"name the configured base model ('{ConfiguredName}'), '{BuiltinModels.Tiny}', a Hugging Face repo id in the model cache "
+        + $"(owner/name[@revision], pulled by the operator with `finetunemesh model pull`), or a model folder under the model roots "
+        + (_roots.Count == 0 ? $"({FineTuneSettings.ModelRoots}, none configured)" : $"({FineTuneSettings.ModelRoots}) by its name relative to the root")
+        + "; paths are refused.";
+
+    private string? CachedSnapshot(ModelReference reference, string requested, string? revision)
+    {
+        var pinned = requested.Contains('@') ? reference.Revision : revision is { Length: > 0 } ? revision : ModelReference.DefaultRevision;
+        try
+        {
+            using var http = new HttpClient();
+            return new HubClient(http, cacheRoot: CacheRoot).TryResolveCached(reference.RepoId, pinned);
+        }
+        catch (HubException)
+        {
+            return null;
+        }
     }
 
     private static async Task<BaseModel> ResolveConfiguredCore(IConfiguration configuration, ILogger logger)

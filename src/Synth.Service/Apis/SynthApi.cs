@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.ServerSentEvents;
+using FineTuneMesh.Mesh.Jobs;
 using FineTuneMesh.ServiceDefaults;
 using FineTuneMesh.Synth.Service.Jobs;
 using FineTuneMesh.Synth.Service.Storage;
@@ -58,16 +59,16 @@ public static class SynthApi
         return TypedResults.Accepted($"/api/synth/jobs/{id}", job);
     }
 
-    public static async Task<Results<Ok<SynthJob>, NotFound>> GetJob(string id, SynthJobTracker tracker, SynthStore store,
+    public static async Task<Results<Ok<SynthJob>, ProblemHttpResult>> GetJob(string id, SynthJobTracker tracker, SynthStore store,
         CancellationToken cancellationToken) =>
-        await FindAsync(id, tracker, store, cancellationToken) is { } job ? TypedResults.Ok(job) : TypedResults.NotFound();
+        await FindAsync(id, tracker, store, cancellationToken) is { } job ? TypedResults.Ok(job) : Missing(id);
 
     /// <summary>Asks a queued or running job to stop; it keeps and stores what it accepted so far.</summary>
-    public static Results<Accepted<SynthJob>, NotFound, Conflict<string>> CancelJob(string id, SynthJobTracker tracker)
+    public static Results<Accepted<SynthJob>, ProblemHttpResult, Conflict<string>> CancelJob(string id, SynthJobTracker tracker)
     {
         if (tracker.Find(id) is not { } tracked)
         {
-            return TypedResults.NotFound();
+            return Missing(id);
         }
 
         if (tracked.Job.IsFinished)
@@ -80,7 +81,7 @@ public static class SynthApi
     }
 
     /// <summary>Server-sent events: every event so far, then new ones, until the job finishes.</summary>
-    public static async Task<Results<ServerSentEventsResult<SynthJobEvent>, NotFound>> GetEvents(string id, SynthJobTracker tracker,
+    public static async Task<Results<ServerSentEventsResult<SynthJobEvent>, ProblemHttpResult>> GetEvents(string id, SynthJobTracker tracker,
         SynthStore store, CancellationToken cancellationToken)
     {
         if (tracker.Find(id) is { } tracked)
@@ -89,32 +90,32 @@ public static class SynthApi
         }
 
         // A job from before a restart: one event with its final state.
-        if (await store.GetJobAsync(id, cancellationToken) is { } stored)
+        if (MeshNames.IsValid(id) && await store.GetJobAsync(id, cancellationToken) is { } stored)
         {
             var last = new SynthJobEvent(1, "status", stored.Status, stored.Accepted, stored.Rejected, stored.Requests,
                 stored.InputTokens + stored.OutputTokens, stored.Error, stored.FinishedAt ?? stored.CreatedAt);
             return TypedResults.ServerSentEvents(Items(One(last)));
         }
 
-        return TypedResults.NotFound();
+        return Missing(id);
     }
 
     /// <summary>The dataset as JSONL, once stored (also after a failed or cancelled job: what was accepted).</summary>
-    public static async Task<Results<FileContentHttpResult, NotFound, Conflict<string>>> GetDataset(string id, SynthJobTracker tracker,
+    public static async Task<Results<FileContentHttpResult, ProblemHttpResult, Conflict<string>>> GetDataset(string id, SynthJobTracker tracker,
         SynthStore store, CancellationToken cancellationToken) =>
         await GetArtifactAsync(id, j => j.Dataset, "application/jsonl", $"synth-{id}.jsonl", tracker, store, cancellationToken);
 
-    public static async Task<Results<FileContentHttpResult, NotFound, Conflict<string>>> GetReport(string id, SynthJobTracker tracker,
+    public static async Task<Results<FileContentHttpResult, ProblemHttpResult, Conflict<string>>> GetReport(string id, SynthJobTracker tracker,
         SynthStore store, CancellationToken cancellationToken) =>
         await GetArtifactAsync(id, j => j.Report, "application/json", null, tracker, store, cancellationToken);
 
-    private static async Task<Results<FileContentHttpResult, NotFound, Conflict<string>>> GetArtifactAsync(string id,
+    private static async Task<Results<FileContentHttpResult, ProblemHttpResult, Conflict<string>>> GetArtifactAsync(string id,
         Func<SynthJob, ArtifactRef?> select, string contentType, string? downloadName, SynthJobTracker tracker, SynthStore store,
         CancellationToken cancellationToken)
     {
         if (await FindAsync(id, tracker, store, cancellationToken) is not { } job)
         {
-            return TypedResults.NotFound();
+            return Missing(id);
         }
 
         if (select(job) is not { } where)
@@ -124,11 +125,16 @@ public static class SynthApi
 
         return await store.GetAsync(where, cancellationToken) is { } bytes
             ? TypedResults.File(bytes, contentType, downloadName)
-            : TypedResults.NotFound();
+            : TypedResults.Problem($"job {id} lists an artifact that is no longer stored.", statusCode: StatusCodes.Status404NotFound);
     }
 
     private static async Task<SynthJob?> FindAsync(string id, SynthJobTracker tracker, SynthStore store, CancellationToken cancellationToken) =>
-        tracker.Find(id)?.Job ?? await store.GetJobAsync(id, cancellationToken);
+        !MeshNames.IsValid(id) ? null : tracker.Find(id)?.Job ?? await store.GetJobAsync(id, cancellationToken);
+
+    /// <summary>Problem details for an id that names no job: 400 when it cannot be a job id (it becomes a storage key), else 404.</summary>
+    private static ProblemHttpResult Missing(string id) => MeshNames.IsValid(id)
+        ? TypedResults.Problem($"no synthesis job '{id}'.", statusCode: StatusCodes.Status404NotFound)
+        : TypedResults.Problem(MeshNames.Describe("job id", id), statusCode: StatusCodes.Status400BadRequest);
 
     private static async IAsyncEnumerable<SseItem<SynthJobEvent>> Items(IAsyncEnumerable<SynthJobEvent> events)
     {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using FineTuneMesh.ServiceDefaults;
 using FineTuneMesh.Synth.Service.Generation;
 using FineTuneMesh.Synth.Service.Storage;
 using FineTuneMesh.Synth.Service.Telemetry;
@@ -142,6 +143,7 @@ public sealed class SynthJobWorker(
 
     private async Task FinishAsync(string id, SynthJobStatus status, string? error, CancellationToken cancellationToken)
     {
+        error = error is null ? null : ServerPaths.Redact(error);
         var finished = tracker.Update(id, j => j with { Status = status, Error = error ?? j.Error, FinishedAt = timeProvider.GetUtcNow() },
             "status", error is null ? status.ToString().ToLowerInvariant() : $"{status.ToString().ToLowerInvariant()}: {error}");
         SynthTelemetry.Jobs.Add(1, new KeyValuePair<string, object?>("status", status.ToString()));

@@ -6,8 +6,8 @@ namespace FineTuneMesh.Trainer.Worker.Apis;
 
 /// <summary>
 /// <c>PUT /api/train/datasets/{**key}</c> stores a JSONL file in the datasets bucket for jobs to
-/// name by key; <c>GET</c> reads it back. Records are checked when a job uses them, against that
-/// job's template and base model.
+/// name by key; <c>GET</c> reads it back. Each line must be a JSON record on upload; whether the
+/// records fit a template and a model is checked when a job uses them.
 /// </summary>
 public static class DatasetsApi
 {
@@ -35,6 +35,11 @@ public static class DatasetsApi
         if (bytes.Length == 0)
         {
             return ApiErrors.BadRequest("the dataset is empty; send JSONL, one record per line.");
+        }
+
+        if (DatasetUploadCheck.FirstProblem(bytes) is { } problem)
+        {
+            return ApiErrors.BadRequest($"dataset '{key}' was not stored: {problem}");
         }
 
         var stored = await store.PutBytesAsync(MeshBuckets.Datasets, key, bytes, "application/jsonl", cancellationToken);

@@ -56,8 +56,18 @@ public static class TrainingJobsApi
         return result.Created ? Results.Accepted(location, result.Record) : Results.Ok(result.Record);
     }
 
-    private static async Task<IResult> ListAsync(JobStore jobs, int? limit, CancellationToken cancellationToken) =>
-        Results.Ok(new { jobs = await jobs.ListAsync(Math.Clamp(limit ?? 50, 1, MaxListed), cancellationToken) });
+    private static async Task<IResult> ListAsync(JobStore jobs, HttpRequest request, CancellationToken cancellationToken)
+    {
+        var limit = 50;
+        if (request.Query.TryGetValue("limit", out var given)
+            && (given.Count != 1 || !int.TryParse(given[0], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out limit)
+                || limit is < 1 or > MaxListed))
+        {
+            return ApiErrors.BadRequest($"limit must be a whole number from 1 to {MaxListed}, got '{given}'.");
+        }
+
+        return Results.Ok(new { jobs = await jobs.ListAsync(limit, cancellationToken) });
+    }
 
     private static async Task<IResult> GetAsync(string id, JobStore jobs, CancellationToken cancellationToken) =>
         !MeshNames.IsValid(id) ? ApiErrors.BadRequest(MeshNames.Describe("job id", id))

@@ -11,7 +11,6 @@ public static class Extensions
     /// <summary>All of the service's DI in one place.</summary>
     public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddProblemDetails();
         builder.Services.ConfigureHttpJsonOptions(json => MeshJson.Apply(json.SerializerOptions));
 
         builder.Services.AddOptions<TrainerOptions>()

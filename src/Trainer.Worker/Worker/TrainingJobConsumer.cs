@@ -5,6 +5,7 @@ using FineTuneMesh.Mesh;
 using FineTuneMesh.Mesh.Jobs;
 using FineTuneMesh.Mesh.Messaging;
 using FineTuneMesh.Mesh.Storage;
+using FineTuneMesh.ServiceDefaults;
 using FineTuneMesh.Trainer.Worker.Jobs;
 using FineTuneMesh.Trainer.Worker.Telemetry;
 using Microsoft.Extensions.Options;
@@ -257,7 +258,7 @@ public sealed class TrainingJobConsumer(IConnection connection, JobStore jobs, J
         {
             // Bad data fails the same way every time: record why, and do not retry it.
             await TryAsync(() => checkpoints.DeleteAsync(record.Id, CancellationToken.None));
-            await FinishAsync(tracker.Current with { Status = JobStatus.Failed, FinishedAt = DateTimeOffset.UtcNow, Error = e.Message },
+            await FinishAsync(tracker.Current with { Status = JobStatus.Failed, FinishedAt = DateTimeOffset.UtcNow, Error = ServerPaths.Redact(e.Message) },
                 CancellationToken.None);
             if (IsPermanent(e))
             {
@@ -274,7 +275,7 @@ public sealed class TrainingJobConsumer(IConnection connection, JobStore jobs, J
         }
         catch (Exception e)
         {
-            await TryAsync(() => jobs.SaveAsync(tracker.Current with { Status = JobStatus.Queued, Worker = null, Error = e.Message }, CancellationToken.None));
+            await TryAsync(() => jobs.SaveAsync(tracker.Current with { Status = JobStatus.Queued, Worker = null, Error = ServerPaths.Redact(e.Message) }, CancellationToken.None));
             await TryAsync(() => channel.BasicNackAsync(delivery.DeliveryTag, multiple: false, requeue: true, CancellationToken.None).AsTask());
             Log.JobRetried(logger, record.Id, deliveryCount + 1, e.Message);
             outcome = "retried";
