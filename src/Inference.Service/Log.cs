@@ -7,8 +7,11 @@ internal static partial class Log
         Message = "Base model '{Requested}' was not loaded ({Reason}); serving a TINY RANDOM fallback model from {Folder} instead. Its output is noise: set FINETUNE_BASE_MODEL to a model folder or pull the model first.")]
     public static partial void UsingFallbackModel(ILogger logger, string? requested, string reason, string folder);
 
-    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Loaded base model {Folder} ({DType}) in {Milliseconds} ms")]
-    public static partial void BaseModelLoaded(ILogger logger, string folder, string dtype, long milliseconds);
+    [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Loaded base model {Folder} in {DType} ({Reason}; {Cpu}) in {Milliseconds} ms")]
+    public static partial void BaseModelLoaded(ILogger logger, string folder, string dtype, string reason, string cpu, long milliseconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The base model is served in {DType}, which is slow on this CPU: {Warning}")]
+    public static partial void SlowDType(ILogger logger, string dtype, string warning);
 
     [LoggerMessage(EventId = 3, Level = LogLevel.Information, Message = "Loaded adapter {Name} from {Folder}")]
     public static partial void AdapterLoaded(ILogger logger, string name, string folder);

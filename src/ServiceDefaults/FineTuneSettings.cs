@@ -13,7 +13,7 @@ public static class FineTuneSettings
 
     public const string BaseModelRevision = "FINETUNE_BASE_MODEL_REVISION";
 
-    /// <summary>fp32 or bf16.</summary>
+    /// <summary>auto (the default: chosen for the CPU), fp32, bf16 or fp16.</summary>
     public const string Dtype = "FINETUNE_DTYPE";
 
     public const string ModelCache = "FINETUNE_MODEL_CACHE";

@@ -2,6 +2,9 @@ namespace FineTuneMesh.Trainer.Worker;
 
 internal static partial class Log
 {
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} trains in {DType}, which is slow on this CPU: {Warning}")]
+    public static partial void SlowDType(ILogger logger, string jobId, string dtype, string warning);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} queued (adapter {Adapter})")]
     public static partial void JobQueued(ILogger logger, string jobId, string adapter);
 

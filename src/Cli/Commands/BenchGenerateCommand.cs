@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Diagnostics;
 using FineTuneMesh.Core.Export;
+using FineTuneMesh.Core.Kernels;
 using FineTuneMesh.Core.Modeling;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -18,8 +19,8 @@ public sealed class BenchGenerateCommand : Command<BenchGenerateCommand.Settings
     {
         [CommandOption("-m|--model <DIR>"), Description("Model folder (e.g. one made by `model init --preset qwen2.5-0.5b`).")]
         public string Model { get; init; } = "";
-        [CommandOption("--dtypes <LIST>"), Description("Comma-separated compute dtypes (default bf16,fp32; peak RSS is the process peak so far).")]
-        public string DTypes { get; init; } = "bf16,fp32";
+        [CommandOption("--dtypes <LIST>"), Description("Comma-separated compute dtypes (default auto,fp32; auto is what the inference service picks on this CPU; peak RSS is the process peak so far).")]
+        public string DTypes { get; init; } = "auto,fp32";
         [CommandOption("--prompt-tokens <N>")] public int PromptTokens { get; init; } = 128;
         [CommandOption("--decode-tokens <N>")] public int DecodeTokens { get; init; } = 64;
         [CommandOption("--no-llama-cpp"), Description("Skip the llama.cpp rows.")] public bool NoLlamaCpp { get; init; }
@@ -30,10 +31,14 @@ public sealed class BenchGenerateCommand : Command<BenchGenerateCommand.Settings
         var folder = ModelLocator.Resolve(settings.Model);
         var table = new Table().AddColumns("engine", "dtype", "prefill tok/s", "TTFT ms (" + settings.PromptTokens + " tok)",
             "decode tok/s", "peak RSS MB");
-        foreach (var name in settings.DTypes.Split(','))
+        AnsiConsole.MarkupLineInterpolated(System.Globalization.CultureInfo.InvariantCulture,
+            $"CPU: [bold]{CpuFeatures.Current.Describe()}[/], {Environment.ProcessorCount} threads");
+        foreach (var requested in settings.DTypes.Split(','))
         {
-            var result = MeasureEngine(folder, DTypeNames.Parse(name), settings.PromptTokens, settings.DecodeTokens);
-            table.AddRow("TorchSharp (ours)", name, $"{result.PrefillTokensPerSecond:F1}", $"{result.TimeToFirstTokenMs:F0}",
+            var plan = ComputePlan.Choose(requested, ComputeWork.Inference, CpuFeatures.Current);
+            var name = DTypeNames.ToUserName(plan.Weights);
+            var result = MeasureEngine(folder, plan.Weights, settings.PromptTokens, settings.DecodeTokens);
+            table.AddRow("TorchSharp (ours)", $"{requested} ({plan.Summary})", $"{result.PrefillTokensPerSecond:F1}", $"{result.TimeToFirstTokenMs:F0}",
                 $"{result.DecodeTokensPerSecond:F1}", $"{ProcessMemory.PeakRssMegabytes():F0}");
             if (!settings.NoLlamaCpp)
             {

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Globalization;
+using FineTuneMesh.Core.Kernels;
 using FineTuneMesh.Core.Lora;
 using FineTuneMesh.Core.Modeling;
 using FineTuneMesh.Core.Training;
@@ -23,8 +24,8 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
     {
         [CommandOption("-m|--model <DIR>"), Description("Model folder (e.g. one made by `model init --preset qwen2.5-0.5b --dtype bf16`).")]
         public string Model { get; init; } = "";
-        [CommandOption("--dtypes <LIST>"), Description("Comma-separated compute dtypes (default bf16,fp32).")]
-        public string DTypes { get; init; } = "bf16,fp32";
+        [CommandOption("--dtypes <LIST>"), Description("Comma-separated compute dtypes (default auto,bf16,fp32; auto is what a job gets on this CPU).")]
+        public string DTypes { get; init; } = "auto,bf16,fp32";
         [CommandOption("--seq-lens <LIST>"), Description("Comma-separated sequence lengths (default 128,256).")]
         public string SequenceLengths { get; init; } = "128,256";
         [CommandOption("--steps <N>"), Description($"Timed steps per row, after 2 warm-up steps (default 6).")]
@@ -34,8 +35,8 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
         [CommandOption("--targets <LIST>")] public string Targets { get; init; } = "q_proj,v_proj";
         [CommandOption("--skip-seed-job"), Description("Skip the end-to-end run of 50 template examples for 3 epochs.")]
         public bool SkipSeedJob { get; init; }
-        [CommandOption("--seed-job-dtype <DTYPE>"), Description("Compute dtype of the seed's job (default bf16, the .env default).")]
-        public string SeedJobDType { get; init; } = "bf16";
+        [CommandOption("--seed-job-dtype <DTYPE>"), Description("Compute dtype of the seed's job (default auto, the .env default).")]
+        public string SeedJobDType { get; init; } = "auto";
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -59,12 +60,19 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
 
         // The peak is measured before and after the training rows and the better kept: the host is
         // shared, and a peak taken in a busy moment would flatter the utilisation.
-        var peak = dtypes.ToDictionary(n => n, n => MatmulPeak.Measure(DTypeNames.Parse(n)));
+        var plans = dtypes.ToDictionary(n => n, n => ComputePlan.Choose(n, ComputeWork.Training, CpuFeatures.Current));
+        AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"CPU: [bold]{CpuFeatures.Current.Describe()}[/], {Environment.ProcessorCount} threads");
+        foreach (var (name, plan) in plans)
+        {
+            AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture, $"[grey]{name}: weights {DTypeNames.ToUserName(plan.Weights)}, GEMMs {DTypeNames.ToUserName(plan.Gemm)} ({plan.Reason}){(plan.Warning is null ? "" : "; warning: " + plan.Warning)}[/]");
+        }
+
+        var peak = dtypes.ToDictionary(n => n, n => MatmulPeak.Measure(plans[n].Gemm));
         var config = ModelConfig.Load(Path.Combine(folder, "config.json"));
         var rows = new List<(string DType, int Length, Row Row)>();
         foreach (var name in dtypes)
         {
-            using (var model = ModelLoader.Load(folder, DTypeNames.Parse(name)))
+            using (var model = ModelLoader.Load(folder, plans[name].Weights))
             {
                 LoraApplier.Apply(model, lora, seed: 1);
                 rows.AddRange(lengths.Select(length => (name, length, MeasureRow(model, length, settings, cancellationToken))));
@@ -77,9 +85,9 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
         var peaks = new Table().AddColumns("dtype", "peak GFLOP/s: F.linear [[512,896]]x[[896,4864]], before / after", "same at 128 rows");
         foreach (var name in dtypes)
         {
-            var dtype = DTypeNames.Parse(name);
+            var dtype = plans[name].Gemm;
             var after = MatmulPeak.Measure(dtype);
-            peaks.AddRow(name, $"{peak[name]:F0} / {after:F0}", $"{MatmulPeak.Measure(dtype, rows: 128):F0}");
+            peaks.AddRow($"{name} (GEMMs {DTypeNames.ToUserName(dtype)})", $"{peak[name]:F0} / {after:F0}", $"{MatmulPeak.Measure(dtype, rows: 128):F0}");
             peak[name] = Math.Max(peak[name], after);
         }
 
@@ -91,7 +99,7 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
             var flops = TrainingFlops.PerToken(config, length, CompletionFraction, lora);
             var achieved = flops.Total * tokens / row.MeanSeconds / 1e9;
             var linearOnly = flops.Linear * tokens / row.MeanSeconds / 1e9;
-            table.AddRow(name, $"{length}", $"{row.MeanSeconds:F3}", $"{row.MinSeconds:F3}", $"{tokens / row.MeanSeconds:F1}",
+            table.AddRow($"{name} ({plans[name].Summary})", $"{length}", $"{row.MeanSeconds:F3}", $"{row.MinSeconds:F3}", $"{tokens / row.MeanSeconds:F1}",
                 $"{row.PeakRssMb:F0}", $"{achieved:F1}", $"{achieved / peak[name]:P1}", $"{linearOnly / peak[name]:P1}");
         }
 
@@ -102,8 +110,9 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
 
         if (!settings.SkipSeedJob)
         {
-            var seed = SeedJob.Run(folder, DTypeNames.Parse(settings.SeedJobDType), cancellationToken);
-            var job = new Table().AddColumns($"the seed's job ({settings.SeedJobDType}, 3 epochs, batch 4, r=8 on q_proj,v_proj)", "");
+            var seedPlan = ComputePlan.Choose(settings.SeedJobDType, ComputeWork.Training, CpuFeatures.Current);
+            var seed = SeedJob.Run(folder, seedPlan.Weights, cancellationToken);
+            var job = new Table().AddColumns($"the seed's job ({settings.SeedJobDType}: {seedPlan.Summary}, 3 epochs, batch 4, r=8 on q_proj,v_proj)", "");
             job.AddRow("examples, mean tokens", $"{seed.Examples}, {seed.MeanTokens:F1}");
             job.AddRow("optimiser steps", $"{seed.Steps}");
             job.AddRow("load / data / train / save s", $"{seed.LoadSeconds:F1} / {seed.DataSeconds:F2} / {seed.TrainSeconds:F1} / {seed.SaveSeconds:F2}");

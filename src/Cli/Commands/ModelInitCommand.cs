@@ -12,9 +12,9 @@ public sealed class ModelInitCommand : Command<ModelInitCommand.Settings>
     public sealed class Settings : CommandSettings
     {
         [CommandArgument(0, "<DIR>")] public string Folder { get; init; } = "";
-        [CommandOption("--preset <NAME>"), Description("tiny (default) or qwen2.5-0.5b (exact Qwen2.5-0.5B shapes).")]
+        [CommandOption("--preset <NAME>"), Description("tiny (default), or the exact shapes of qwen2.5-0.5b, qwen2.5-1.5b, qwen2.5-3b or llama-3.2-1b.")]
         public string Preset { get; init; } = "tiny";
-        [CommandOption("--model-type <TYPE>"), Description("qwen2 (default) or llama.")] public string ModelType { get; init; } = "qwen2";
+        [CommandOption("--model-type <TYPE>"), Description("qwen2 or llama (default: the preset's; qwen2 for tiny).")] public string? ModelType { get; init; }
         [CommandOption("--hidden <N>")] public int? Hidden { get; init; }
         [CommandOption("--layers <N>")] public int? Layers { get; init; }
         [CommandOption("--heads <N>")] public int? Heads { get; init; }

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using FineTuneMesh.Core;
+using FineTuneMesh.Core.Kernels;
 using FineTuneMesh.Core.Lora;
 using FineTuneMesh.Core.Modeling;
 using Spectre.Console.Cli;
@@ -14,7 +15,7 @@ public class ModelSettings : CommandSettings
     public string? Model { get; init; }
 
     [CommandOption("--dtype <DTYPE>")]
-    [Description("Compute dtype: fp32 or bf16 (default: FINETUNE_DTYPE or fp32).")]
+    [Description("Compute dtype: auto (chosen for this CPU), fp32, bf16 or fp16 (default: FINETUNE_DTYPE, else auto).")]
     public string? DType { get; init; }
 
     [CommandOption("--adapter <DIR>")]
@@ -27,9 +28,21 @@ public class ModelSettings : CommandSettings
 
     public string ResolveFolder() => ModelLocator.Resolve(Model);
 
-    public LanguageModel LoadModel()
+    /// <summary>The dtypes for <paramref name="work"/> on this CPU; a choice known to be slow here is said on stderr.</summary>
+    public ComputePlan ComputePlan(ComputeWork work)
     {
-        var model = LanguageModel.Load(ResolveFolder(), DTypeNames.Parse(DType ?? Environment.GetEnvironmentVariable("FINETUNE_DTYPE") ?? "fp32"));
+        var plan = Core.Modeling.ComputePlan.Choose(DType ?? Environment.GetEnvironmentVariable("FINETUNE_DTYPE"), work, CpuFeatures.Current);
+        if (plan.Warning is { } warning)
+        {
+            Console.Error.WriteLine($"warning: {plan.Summary} is slow on this CPU: {warning}");
+        }
+
+        return plan;
+    }
+
+    public LanguageModel LoadModel(ComputeWork work = ComputeWork.Inference)
+    {
+        var model = LanguageModel.Load(ResolveFolder(), ComputePlan(work).Weights);
         if (Adapter is not null)
         {
             AdapterFiles.Load(Adapter, model.Network);

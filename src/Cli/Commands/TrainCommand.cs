@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using FineTuneMesh.Core.Hub;
 using FineTuneMesh.Core.Lora;
+using FineTuneMesh.Core.Modeling;
 using FineTuneMesh.Core.Prompts;
 using FineTuneMesh.Core.Training;
 using Spectre.Console;
@@ -78,7 +79,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         lora.Validate();
         options.Validate();
 
-        using var model = settings.LoadModel();
+        using var model = settings.LoadModel(ComputeWork.Training);
         var template = settings.Template is null ? null : PromptTemplate.Parse(File.ReadAllText(settings.Template));
         var examples = DatasetReader.Read(settings.Data, model.Tokenizer, settings.MaxLength, template);
         var (train, eval) = TrainingPlan.HoldOut(examples, settings.EvalFraction, settings.Seed);

@@ -20,7 +20,8 @@ public static class ModelFolderInitializer
         public int? KeyValueHeads { get; init; }
         public int? IntermediateSize { get; init; }
         public bool? TieWordEmbeddings { get; init; }
-        public string ModelType { get; init; } = "qwen2";
+        /// <summary>qwen2 or llama; null means the preset's (qwen2 for tiny).</summary>
+        public string? ModelType { get; init; }
         public int TokenizerMerges { get; init; } = 200;
         public double Std { get; init; } = 0.02;
         public long Seed { get; init; } = 42;
@@ -57,15 +58,15 @@ public static class ModelFolderInitializer
         var preset = options.Preset switch
         {
             "tiny" => ModelPresets.Tiny(RoundUp(tokenizerVocab, 16)),
-            "qwen2.5-0.5b" => ModelPresets.Qwen25_05B,
+            _ when ModelPresets.Named(options.Preset) is { } named => named,
             _ => throw new ArgumentException($"unknown preset '{options.Preset}'; use {string.Join(" or ", ModelPresets.Names)}."),
         };
 
         var eos = tokenizer.TokenToId(TinyTokenizerFactory.ImEnd)!.Value;
         return preset with
         {
-            ModelType = options.ModelType,
-            Architectures = [options.ModelType == "llama" ? "LlamaForCausalLM" : "Qwen2ForCausalLM"],
+            ModelType = options.ModelType ?? preset.ModelType,
+            Architectures = [(options.ModelType ?? preset.ModelType) == "llama" ? "LlamaForCausalLM" : "Qwen2ForCausalLM"],
             HiddenSize = options.HiddenSize ?? preset.HiddenSize,
             NumHiddenLayers = options.Layers ?? preset.NumHiddenLayers,
             NumAttentionHeads = options.Heads ?? preset.NumAttentionHeads,

@@ -20,6 +20,9 @@ public static unsafe class MatVec
     /// <summary>Whether this CPU has the vector instructions the kernels use.</summary>
     public static bool IsSupported => Avx512F.IsSupported || (Avx2.IsSupported && Fma.IsSupported);
 
+    /// <summary>The AVX-512 path where the JIT offers it; tests turn it off to run the AVX2 path on an AVX-512 machine.</summary>
+    internal static bool UseAvx512 { get; set; } = Avx512F.IsSupported;
+
     // Below this many weights per call, handing half to another core costs more than it saves.
     private const long ParallelThreshold = 1 << 16;
 
@@ -49,7 +52,7 @@ public static unsafe class MatVec
             var w = (byte*)weights + (long)row * cols * TWeights.ElementSize;
             var c = 0;
             var sum = 0f;
-            if (Avx512F.IsSupported)
+            if (UseAvx512)
             {
                 Vector512<float> a = default, b = default;
                 for (; c + 32 <= cols; c += 32)

@@ -14,6 +14,7 @@ public static class ModelLoader
         }
 
         var config = ModelConfig.Load(Path.Combine(folder, "config.json"));
+        ModelFootprint.EnsureFits(config, dtype, folder);
         using var checkpoint = CheckpointReader.Open(folder);
         var model = new CausalLanguageModel(config, CPU, dtype);
         try

@@ -15,6 +15,14 @@ public sealed class Projection : nn.Module<Tensor, Tensor>
     // Up to this many activation rows the kernel (one weight pass per row) beats a GEMM.
     private const long MaxKernelRows = 2;
 
+    /// <summary>
+    /// Whether bf16 GEMMs are native here. Where they are not, LibTorch emulates them (46x slower
+    /// training on an AVX2 Zen 1), so GEMMs over 16-bit weights convert the weights to fp32 per call
+    /// instead: the conversion streams the weights once, which is small beside the product.
+    /// Tests flip it to run both paths on one machine.
+    /// </summary>
+    internal static bool NativeBFloat16Gemms { get; set; } = CpuFeatures.Current.NativeBFloat16;
+
     public Projection(long inFeatures, long outFeatures, bool hasBias, Device? device, ScalarType dtype)
         : this(empty([outFeatures, inFeatures], dtype, device), hasBias ? zeros([outFeatures], dtype, device) : null)
     {
@@ -46,6 +54,11 @@ public sealed class Projection : nn.Module<Tensor, Tensor>
         if (rows > MaxKernelRows || needsGradient || !MatVec.IsSupported || weight.device_type != TorchSharp.DeviceType.CPU
             || weight.dtype is not (ScalarType.BFloat16 or ScalarType.Float32) || !weight.is_contiguous())
         {
+            if (weight.dtype is ScalarType.BFloat16 or ScalarType.Float16 && !(weight.dtype == ScalarType.BFloat16 && NativeBFloat16Gemms))
+            {
+                return nn.functional.linear(input.to(ScalarType.Float32), weight.to(ScalarType.Float32), bias?.to(ScalarType.Float32)).to(input.dtype);
+            }
+
             return input.dtype == weight.dtype
                 ? nn.functional.linear(input, weight, bias)
                 : nn.functional.linear(input.to(weight.dtype), weight, bias).to(input.dtype);

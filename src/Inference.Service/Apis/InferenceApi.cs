@@ -23,6 +23,6 @@ public static class InferenceApi
         var service = ServiceInfo.Describe(ServiceName, typeof(InferenceApi).Assembly, configuration, environment);
         var model = host.Info;
         return TypedResults.Ok(new InferenceInfo(service.Service, service.Version, service.BaseModel, service.Environment,
-            model?.Folder, model?.DType, model?.Fallback ?? false, model?.FallbackReason));
+            model?.Folder, model?.DType, model?.Fallback ?? false, model?.FallbackReason, model?.Compute));
     }
 }

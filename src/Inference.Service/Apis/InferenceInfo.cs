@@ -12,4 +12,5 @@ public sealed record InferenceInfo(
     string? ModelFolder,
     string? Dtype,
     bool Fallback,
-    string? FallbackReason);
+    string? FallbackReason,
+    Mesh.Models.ComputeChoice? Compute);

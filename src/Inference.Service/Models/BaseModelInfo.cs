@@ -10,4 +10,7 @@ public sealed record BaseModelInfo(string? Requested, string Folder, string DTyp
 {
     /// <summary>The name adapters record as their base (<c>base_model_name_or_path</c>): a repo id, a folder, or builtin/tiny.</summary>
     public string? BaseName { get; init; }
+
+    /// <summary>The dtypes chosen for this CPU, and why.</summary>
+    public Mesh.Models.ComputeChoice? Compute { get; init; }
 }

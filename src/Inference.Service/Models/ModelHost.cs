@@ -46,13 +46,20 @@ public sealed class ModelHost(IConfiguration configuration, BaseModelResolver ba
             Log.UsingFallbackModel(logger, requested ?? "(none)", baseModel.FallbackReason!, baseModel.Folder);
         }
 
-        DType = baseModels.DTypeFor(baseModel);
+        var compute = baseModels.ComputeFor(baseModel, ComputeWork.Inference);
+        if (compute.Warning is { } warning)
+        {
+            Log.SlowDType(logger, compute.Summary, warning);
+        }
+
+        DType = compute.Weights;
         var model = LanguageModel.Load(baseModel.Folder, DType);
         Volatile.Write(ref _model, model);
         Info = new BaseModelInfo(requested, baseModel.Folder, DTypeNames.ToConfigName(DType), baseModel.IsFallback, baseModel.FallbackReason)
         {
             BaseName = baseModel.Name,
+            Compute = ComputeChoice.From(compute),
         };
-        Log.BaseModelLoaded(logger, baseModel.Folder, Info.DType, clock.ElapsedMilliseconds);
+        Log.BaseModelLoaded(logger, baseModel.Folder, compute.Summary, compute.Reason, Info.Compute.Cpu, clock.ElapsedMilliseconds);
     }
 }

@@ -21,6 +21,9 @@ public sealed record AdapterManifest
     public required IReadOnlyList<AdapterFile> Files { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
 
+    /// <summary>The dtypes the adapter was trained in, and the CPU that chose them.</summary>
+    public Models.ComputeChoice? Compute { get; init; }
+
     [JsonIgnore]
     public string Prefix => AdapterCatalog.VersionPrefix(Name, Version);
 

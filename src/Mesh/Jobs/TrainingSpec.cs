@@ -24,6 +24,9 @@ public sealed record TrainingSpec
     /// <summary>Checkpoint to object storage every this many steps, so a killed worker's job resumes near where it was.</summary>
     public int CheckpointEverySteps { get; init; } = 10;
 
+    /// <summary>auto, fp32, bf16 or fp16; null means the trainer's FINETUNE_DTYPE (auto by default).</summary>
+    public string? DType { get; init; }
+
     public TrainingOptions ToOptions() => new()
     {
         LearningRate = LearningRate,

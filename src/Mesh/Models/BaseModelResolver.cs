@@ -1,4 +1,5 @@
 using FineTuneMesh.Core.Hub;
+using FineTuneMesh.Core.Kernels;
 using FineTuneMesh.Core.Modeling;
 using FineTuneMesh.ServiceDefaults;
 using Microsoft.Extensions.Configuration;
@@ -25,12 +26,15 @@ public sealed class BaseModelResolver(IConfiguration configuration, ILogger<Base
     public string ConfiguredName => configuration.GetBaseModel() ?? BuiltinModels.Tiny;
 
     /// <summary>
-    /// The dtype to compute <paramref name="model"/> in: the built-in tiny model is made (and its adapters
-    /// trained) in fp32; every other model in FINETUNE_DTYPE, bf16 by default.
+    /// The dtypes to load and compute <paramref name="model"/> in for <paramref name="work"/>: the built-in
+    /// tiny model is made (and its adapters trained) in fp32; every other model as <paramref name="requested"/>
+    /// (a job's dtype) or FINETUNE_DTYPE says, <c>auto</c> by default, chosen for this CPU.
     /// </summary>
-    public ScalarType DTypeFor(BaseModel model) =>
-        BuiltinModels.IsBuiltin(model.Name) ? ScalarType.Float32
-        : DTypeNames.Parse(configuration[FineTuneSettings.Dtype] is { Length: > 0 } configured ? configured : "bf16");
+    public ComputePlan ComputeFor(BaseModel model, ComputeWork work, string? requested = null) =>
+        BuiltinModels.IsBuiltin(model.Name)
+            ? new ComputePlan(requested ?? ComputePlan.Auto, ScalarType.Float32, ScalarType.Float32,
+                "the built-in tiny model is made, and its adapters trained, in fp32", null)
+            : ComputePlan.Choose(requested is { Length: > 0 } ? requested : configuration[FineTuneSettings.Dtype], work, CpuFeatures.Current);
 
     /// <summary>The configured base model, resolved on first call (which may download it).</summary>
     public Task<BaseModel> ConfiguredAsync() => _configured.Value;

@@ -1,3 +1,4 @@
+using FineTuneMesh.Core.Modeling;
 using FineTuneMesh.Mesh.Models;
 using FineTuneMesh.ServiceDefaults;
 
@@ -27,6 +28,7 @@ public static class TrainerApi
         {
             service = ServiceInfo.Describe(ServiceName, typeof(TrainerApi).Assembly, configuration, environment),
             baseModel = new { requested = baseModels.ConfiguredName, baseModel.Name, baseModel.Folder, baseModel.IsFallback, baseModel.FallbackReason },
+            compute = ComputeChoice.From(baseModels.ComputeFor(baseModel, ComputeWork.Training)),
         });
     }
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using FineTuneMesh.Core.Training;
 using FineTuneMesh.Mesh.Jobs;
 using FineTuneMesh.Mesh.Messaging;
+using FineTuneMesh.Mesh.Models;
 using FineTuneMesh.Mesh.Storage;
 using FineTuneMesh.Trainer.Worker.Telemetry;
 
@@ -30,7 +31,7 @@ public sealed class JobProgressTracker(JobRecord record, JobStore jobs, MeshPubl
 
     public string? CheckpointFolder { get; set; }
 
-    public void TrainsOn(string baseModel) => Current = Current with { BaseModelUsed = baseModel };
+    public void TrainsOn(string baseModel, ComputeChoice compute) => Current = Current with { BaseModelUsed = baseModel, Compute = compute };
 
     public async Task ResumedAsync(int step, CancellationToken cancellationToken)
     {

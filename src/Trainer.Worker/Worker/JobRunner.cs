@@ -1,5 +1,6 @@
 using FineTuneMesh.Core;
 using FineTuneMesh.Core.Lora;
+using FineTuneMesh.Core.Modeling;
 using FineTuneMesh.Core.Prompts;
 using FineTuneMesh.Core.Training;
 using FineTuneMesh.Mesh.Adapters;
@@ -32,7 +33,14 @@ public sealed class JobRunner(ArtifactStore store, AdapterCatalog catalog, Check
                 throw new InvalidDataException(problem);
             }
 
-            tracker.TrainsOn(baseModel.IsFallback ? $"{baseModel.Name} (fallback: {baseModel.FallbackReason})" : baseModel.Name);
+            var compute = baseModels.ComputeFor(baseModel, ComputeWork.Training, spec.Training.DType);
+            if (compute.Warning is { } warning)
+            {
+                Log.SlowDType(logger, record.Id, compute.Summary, warning);
+            }
+
+            tracker.TrainsOn(baseModel.IsFallback ? $"{baseModel.Name} (fallback: {baseModel.FallbackReason})" : baseModel.Name,
+                ComputeChoice.From(compute));
             var dataPath = Path.Combine(work, "data.jsonl");
             if (!await store.DownloadFileAsync(MeshBuckets.Datasets, spec.Dataset.Key!, dataPath, cancellationToken))
             {
@@ -54,7 +62,7 @@ public sealed class JobRunner(ArtifactStore store, AdapterCatalog catalog, Check
             try
             {
                 (result, trainCount, evalCount) = await Task.Factory.StartNew(
-                    () => Train(tracker, baseModel, dataPath, checkpointFolder, adapterFolder, cancellationToken),
+                    () => Train(tracker, baseModel, compute, dataPath, checkpointFolder, adapterFolder, cancellationToken),
                     CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             }
             catch (OperationCanceledException) when (TrainingCheckpoint.Exists(checkpointFolder))
@@ -79,6 +87,7 @@ public sealed class JobRunner(ArtifactStore store, AdapterCatalog catalog, Check
                     result.Duration.TotalSeconds),
                 Files = files,
                 CreatedAt = DateTimeOffset.UtcNow,
+                Compute = tracker.Current.Compute,
             }, spec.AdapterName, CancellationToken.None);
             upload?.SetTag("finetunemesh.adapter", $"{manifest.Name}:v{manifest.Version}");
             return manifest;
@@ -89,13 +98,12 @@ public sealed class JobRunner(ArtifactStore store, AdapterCatalog catalog, Check
         }
     }
 
-    private (TrainingResult Result, int TrainCount, int EvalCount) Train(JobProgressTracker tracker, BaseModel baseModel, string dataPath,
+    private static (TrainingResult Result, int TrainCount, int EvalCount) Train(JobProgressTracker tracker, BaseModel baseModel, ComputePlan compute, string dataPath,
         string checkpointFolder, string adapterFolder, CancellationToken cancellationToken)
     {
         var record = tracker.Current;
         var spec = record.Spec;
-        var dtype = baseModels.DTypeFor(baseModel);
-        using var model = LanguageModel.Load(baseModel.Folder, dtype);
+        using var model = LanguageModel.Load(baseModel.Folder, compute.Weights);
         var template = spec.Template is null ? null : PromptTemplate.Parse(spec.Template);
         var examples = DatasetReader.Read(dataPath, model.Tokenizer, spec.Training.MaxSequenceLength, template);
         var (train, eval) = TrainingPlan.HoldOut(examples, spec.Training.EvalFraction, spec.Training.Seed);

@@ -1,0 +1,69 @@
+using FineTuneMesh.Core.Kernels;
+using FineTuneMesh.Core.Modeling;
+using FineTuneMesh.Core.Tests.Kernels;
+using static TorchSharp.torch;
+
+namespace FineTuneMesh.Core.Tests.Modeling;
+
+/// <summary>The dtype choice for each CPU class and kind of work: auto is fast on both, and slow explicit choices say so.</summary>
+public sealed class ComputePlanTests
+{
+    private static readonly CpuFeatures _avx2 = CpuFeatures.Detect([CpuFeaturesTests.Zen1], _ => null);
+    private static readonly CpuFeatures _avx512Bf16 = CpuFeatures.Detect([CpuFeaturesTests.Zen4], _ => null);
+
+    [Theory]
+    [InlineData(null, ComputeWork.Training, ScalarType.Float32, ScalarType.Float32)]
+    [InlineData("auto", ComputeWork.Inference, ScalarType.BFloat16, ScalarType.Float32)]
+    [InlineData("bf16", ComputeWork.Training, ScalarType.BFloat16, ScalarType.Float32)]
+    [InlineData("bf16", ComputeWork.Inference, ScalarType.BFloat16, ScalarType.Float32)]
+    [InlineData("fp32", ComputeWork.Training, ScalarType.Float32, ScalarType.Float32)]
+    public void OnAvx2_NoGemmRunsInBf16(string? requested, ComputeWork work, ScalarType weights, ScalarType gemm)
+    {
+        var plan = ComputePlan.Choose(requested, work, _avx2);
+        Assert.Equal((weights, gemm), (plan.Weights, plan.Gemm));
+        Assert.Equal(requested ?? "auto", plan.Requested);
+    }
+
+    [Theory]
+    [InlineData(null, ComputeWork.Training)]
+    [InlineData("auto", ComputeWork.Inference)]
+    [InlineData("bf16", ComputeWork.Training)]
+    public void WithNativeBf16_Bf16Throughout(string? requested, ComputeWork work)
+    {
+        var plan = ComputePlan.Choose(requested, work, _avx512Bf16);
+        Assert.Equal((ScalarType.BFloat16, ScalarType.BFloat16), (plan.Weights, plan.Gemm));
+        Assert.Null(plan.Warning);
+    }
+
+    [Fact]
+    public void Auto_NeverWarns()
+    {
+        foreach (var cpu in new[] { _avx2, _avx512Bf16 })
+        {
+            foreach (var work in Enum.GetValues<ComputeWork>())
+            {
+                Assert.Null(ComputePlan.Choose("auto", work, cpu).Warning);
+            }
+        }
+    }
+
+    [Fact]
+    public void SlowExplicitChoices_WarnWithHowMuch()
+    {
+        Assert.Contains("2x slower", ComputePlan.Choose("fp32", ComputeWork.Training, _avx512Bf16).Warning);
+        Assert.Contains("converts the frozen weights to fp32", ComputePlan.Choose("bf16", ComputeWork.Training, _avx2).Warning);
+        Assert.Contains("double the bytes", ComputePlan.Choose("fp32", ComputeWork.Inference, _avx2).Warning);
+        Assert.Null(ComputePlan.Choose("fp32", ComputeWork.Training, _avx2).Warning);
+    }
+
+    [Fact]
+    public void TheReason_NamesTheCpuClass()
+    {
+        Assert.Contains("avx2 has no native bf16", ComputePlan.Choose(null, ComputeWork.Training, _avx2).Reason);
+        Assert.Equal("bf16 (GEMMs fp32)", ComputePlan.Choose(null, ComputeWork.Inference, _avx2).Summary);
+    }
+
+    [Fact]
+    public void AnUnknownDtype_IsRefusedWithTheChoices() =>
+        Assert.Contains("use auto, fp32, bf16 or fp16", Assert.Throws<ArgumentException>(() => ComputePlan.Choose("int4", ComputeWork.Training, _avx2)).Message);
+}
