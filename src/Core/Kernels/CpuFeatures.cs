@@ -17,7 +17,17 @@ public sealed record CpuFeatures(string Name, IReadOnlySet<string> Flags)
     /// <summary>The flags (as /proc/cpuinfo spells them) that decide anything here.</summary>
     public static readonly string[] Known = ["avx2", "fma", "avx512f", "avx512_bf16", "avx_vnni", "avx512_vnni", "amx_bf16", "amx_int8"];
 
-    public static CpuFeatures Current { get; } = Detect(ReadCpuInfo(), Environment.GetEnvironmentVariable);
+    private static readonly Lazy<CpuFeatures> _current = new(() =>
+    {
+        var detected = Detect(ReadCpuInfo(), Environment.GetEnvironmentVariable);
+        return detected.NativeBFloat16 ? detected with { MeasuredBFloat16Speedup = GemmProbe.BFloat16Speedup() } : detected;
+    });
+
+    /// <summary>This machine, with bf16 GEMMs timed against fp32 where the flags promise native bf16.</summary>
+    public static CpuFeatures Current => _current.Value;
+
+    /// <summary>bf16 F.linear throughput over fp32's, measured on this machine (<see cref="GemmProbe"/>); null when not measured.</summary>
+    public double? MeasuredBFloat16Speedup { get; init; }
 
     public bool Avx2 => Has("avx2") && Has("fma");
     public bool Avx512 => Has("avx512f");
@@ -25,13 +35,20 @@ public sealed record CpuFeatures(string Name, IReadOnlySet<string> Flags)
     /// <summary>bf16 GEMMs run natively (AVX512_BF16 or AMX-BF16), not emulated through fp32.</summary>
     public bool NativeBFloat16 => Has("avx512_bf16") || Has("amx_bf16");
 
+    /// <summary>
+    /// bf16 GEMMs are both native and, where measured, at least as fast as fp32 ones: what the dtype
+    /// choice goes by.
+    /// </summary>
+    public bool FastBFloat16 => NativeBFloat16 && (MeasuredBFloat16Speedup ?? 1) >= 1;
+
     public bool Vnni => Has("avx_vnni") || Has("avx512_vnni") || Has("amx_int8");
 
     /// <summary>"avx512-bf16", "avx512", "avx2" or "baseline": the class benchmarks and logs name.</summary>
     public string Class => NativeBFloat16 ? "avx512-bf16" : Avx512 ? "avx512" : Avx2 ? "avx2" : "baseline";
 
     /// <summary>The CPU and the features that matter, for logs and benchmark tables.</summary>
-    public string Describe() => $"{Name} ({Class}: {(Flags.Count == 0 ? "none" : string.Join(" ", Known.Where(Has)))})";
+    public string Describe() => $"{Name} ({Class}: {(Flags.Count == 0 ? "none" : string.Join(" ", Known.Where(Has)))}"
+        + (MeasuredBFloat16Speedup is { } speedup ? $"; bf16 GEMMs measured {speedup:F2}x fp32)" : ")");
 
     public bool Has(string flag) => Flags.Contains(flag);
 

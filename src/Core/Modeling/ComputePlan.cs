@@ -24,15 +24,18 @@ public sealed record ComputePlan(string Requested, ScalarType Weights, ScalarTyp
     public static ComputePlan Choose(string? requested, ComputeWork work, CpuFeatures cpu)
     {
         var asked = string.IsNullOrWhiteSpace(requested) ? Auto : requested.Trim().ToLowerInvariant();
-        var native = cpu.NativeBFloat16;
-        var emulated = $"{cpu.Class} has no native bf16 (AVX512_BF16 or AMX), so LibTorch would emulate bf16 GEMMs";
+        var native = cpu.FastBFloat16;
+        var emulated = cpu.NativeBFloat16
+            ? $"{cpu.Class} has native bf16, but bf16 GEMMs measured {cpu.MeasuredBFloat16Speedup:F2}x of fp32 on this machine"
+            : $"{cpu.Class} has no native bf16 (AVX512_BF16 or AMX), so LibTorch would emulate bf16 GEMMs";
         if (asked == Auto)
         {
             return native
-                ? new(Auto, ScalarType.BFloat16, ScalarType.BFloat16, $"{cpu.Class}: native bf16 GEMMs, half the memory of fp32", null)
+                ? new(Auto, ScalarType.BFloat16, ScalarType.BFloat16,
+                    $"{cpu.Class}: native bf16 GEMMs{(cpu.MeasuredBFloat16Speedup is { } s ? $" ({s:F2}x fp32, measured)" : "")}, half the memory of fp32", null)
                 : work == ComputeWork.Training
                     ? new(Auto, ScalarType.Float32, ScalarType.Float32,
-                        $"{emulated} (46x slower to train than fp32, measured on an AVX2 Zen 1): training runs in fp32", null)
+                        $"{emulated} (emulated bf16 trained 46x slower than fp32 on an AVX2 Zen 1): training runs in fp32", null)
                     : new(Auto, ScalarType.BFloat16, ScalarType.Float32,
                         $"{emulated}: bf16 weights (half the bytes decode reads, read by the decode kernels directly), prefill GEMMs in fp32", null);
         }
@@ -41,7 +44,7 @@ public sealed record ComputePlan(string Requested, ScalarType Weights, ScalarTyp
         if (weights == ScalarType.Float32)
         {
             string? warning = native && work == ComputeWork.Training
-                ? $"fp32 training on {cpu.Class}, which has native bf16: about 2x slower per step than auto (bf16) here (2.2 vs 0.95-1.3 s/step at seq 128 on the Qwen2.5-0.5B shapes)"
+                ? $"fp32 training on {cpu.Class}, which has fast native bf16: GEMMs {(cpu.MeasuredBFloat16Speedup is { } s ? $"{s:F1}x" : "about 2x")} slower than auto (bf16) here (2.2 vs 0.95-1.3 s/step at seq 128 on the Qwen2.5-0.5B shapes on a Zen 4)"
                 : work == ComputeWork.Inference
                     ? "fp32 weights double the bytes every decoded token reads: decode ran at 0.55-0.65x of bf16 on both CPU classes measured (AVX-512 BF16 Zen 4: 11-12 vs 20-21 tok/s; AVX2 Zen 1: 5.8 vs 8.7-9.1); auto keeps bf16 weights"
                     : null;

@@ -66,4 +66,18 @@ public sealed class ComputePlanTests
     [Fact]
     public void AnUnknownDtype_IsRefusedWithTheChoices() =>
         Assert.Contains("use auto, fp32, bf16 or fp16", Assert.Throws<ArgumentException>(() => ComputePlan.Choose("int4", ComputeWork.Training, _avx2)).Message);
+
+    [Fact]
+    public void NativeBf16ThatMeasuresSlowerThanFp32_IsTreatedAsNotFast()
+    {
+        // An AVX512_BF16 Sapphire Rapids VM ran bf16 F.linear at 0.5-0.6x of fp32.
+        var slow = _avx512Bf16 with { MeasuredBFloat16Speedup = 0.55 };
+        Assert.False(slow.FastBFloat16);
+        var training = ComputePlan.Choose(null, ComputeWork.Training, slow);
+        Assert.Equal((ScalarType.Float32, ScalarType.Float32), (training.Weights, training.Gemm));
+        Assert.Contains("measured 0.55x of fp32", training.Reason);
+        var serving = ComputePlan.Choose(null, ComputeWork.Inference, slow);
+        Assert.Equal((ScalarType.BFloat16, ScalarType.Float32), (serving.Weights, serving.Gemm));
+        Assert.True((_avx512Bf16 with { MeasuredBFloat16Speedup = 1.9 }).FastBFloat16);
+    }
 }
