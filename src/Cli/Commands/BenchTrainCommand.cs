@@ -33,6 +33,8 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
         [CommandOption("--batch-size <N>")] public int BatchSize { get; init; } = 1;
         [CommandOption("--rank <R>")] public int Rank { get; init; } = 8;
         [CommandOption("--targets <LIST>")] public string Targets { get; init; } = "q_proj,v_proj";
+        [CommandOption("--layers <LIST>"), Description("Adapt only these layers, e.g. 12-23, in the rows and the seed's job (default every layer).")]
+        public string? Layers { get; init; }
         [CommandOption("--skip-seed-job"), Description("Skip the end-to-end run of 50 template examples for 3 epochs.")]
         public bool SkipSeedJob { get; init; }
         [CommandOption("--seed-job-dtype <DTYPE>"), Description("Compute dtype of the seed's job (default auto, the .env default).")]
@@ -55,6 +57,7 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
             Rank = settings.Rank,
             Alpha = 2 * settings.Rank,
             TargetModules = settings.Targets.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            LayersToTransform = LayerList.Parse(settings.Layers),
         };
         lora.Validate();
 
@@ -111,8 +114,9 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
         if (!settings.SkipSeedJob)
         {
             var seedPlan = ComputePlan.Choose(settings.SeedJobDType, ComputeWork.Training, CpuFeatures.Current);
-            var seed = SeedJob.Run(folder, seedPlan.Weights, cancellationToken);
-            var job = new Table().AddColumns($"the seed's job ({settings.SeedJobDType}: {seedPlan.Summary}, 3 epochs, batch 4, r=8 on q_proj,v_proj)", "");
+            var seed = SeedJob.Run(folder, seedPlan.Weights, lora.LayersToTransform, cancellationToken);
+            var layers = lora.LayersToTransform is { } some ? $"layers {settings.Layers} only (the frozen ones below computed once)" : "every layer";
+            var job = new Table().AddColumns($"the seed's job ({settings.SeedJobDType}: {seedPlan.Summary}, 3 epochs, batch 4, r=8 on q_proj,v_proj, {layers})", "");
             job.AddRow("examples, mean tokens", $"{seed.Examples}, {seed.MeanTokens:F1}");
             job.AddRow("optimiser steps", $"{seed.Steps}");
             job.AddRow("load / data / train / save s", $"{seed.LoadSeconds:F1} / {seed.DataSeconds:F2} / {seed.TrainSeconds:F1} / {seed.SaveSeconds:F2}");

@@ -74,7 +74,7 @@ public static class SeedJob
     public sealed record Result(int Examples, double MeanTokens, int Steps, double LoadSeconds, double DataSeconds,
         double TrainSeconds, double SaveSeconds, double TotalSeconds, double FirstLoss, double LastLoss);
 
-    public static Result Run(string folder, ScalarType dtype, CancellationToken cancellationToken)
+    public static Result Run(string folder, ScalarType dtype, IReadOnlyList<int>? layers, CancellationToken cancellationToken)
     {
         var scratch = Path.Combine(Path.GetTempPath(), $"ftm-seed-job-{Guid.NewGuid():N}");
         Directory.CreateDirectory(scratch);
@@ -82,7 +82,7 @@ public static class SeedJob
         {
             var dataPath = Path.Combine(scratch, "data.jsonl");
             File.WriteAllLines(dataPath, _records.Select(r => JsonSerializer.Serialize(new { question = r.Question, answer = r.Answer })));
-            var lora = new LoraSettings();                                                  // r=8, alpha 16, q_proj,v_proj
+            var lora = new LoraSettings { LayersToTransform = layers };                     // r=8, alpha 16, q_proj,v_proj
             var options = new TrainingOptions();                                            // 3 epochs, batch 4, lr 2e-4
 
             var clock = Stopwatch.StartNew();

@@ -28,6 +28,9 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         [CommandOption("--dropout <P>")] public double Dropout { get; init; }
         [CommandOption("--targets <LIST>"), Description("Comma-separated projections or all-linear (default q_proj,v_proj).")]
         public string Targets { get; init; } = "q_proj,v_proj";
+
+        [CommandOption("--layers <LIST>"), Description("Adapt only these decoder layers, e.g. 12-23 (PEFT's layers_to_transform; default every layer). The frozen layers below the first are computed once per example.")]
+        public string? Layers { get; init; }
         [CommandOption("--lr <LR>")] public double LearningRate { get; init; } = 2e-4;
         [CommandOption("--epochs <N>")] public int Epochs { get; init; } = 3;
         [CommandOption("--batch-size <N>")] public int BatchSize { get; init; } = 4;
@@ -60,6 +63,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             Alpha = settings.Alpha,
             Dropout = settings.Dropout,
             TargetModules = settings.Targets.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            LayersToTransform = LayerList.Parse(settings.Layers),
         };
         var options = new TrainingOptions
         {

@@ -35,6 +35,7 @@ public sealed record AdapterConfig
         Alpha = settings.Alpha,
         Dropout = settings.Dropout,
         TargetModules = JsonSerializer.SerializeToElement(settings.ResolvedTargets),
+        LayersToTransform = settings.LayersToTransform is { } layers ? JsonSerializer.SerializeToElement(layers.Order().ToArray()) : null,
     };
 
     /// <summary>The settings this file describes; refuses what the engine does not implement.</summary>
@@ -51,11 +52,20 @@ public sealed record AdapterConfig
                 $"{source}: DoRA, rsLoRA, fan_in_fan_out, trained biases and modules_to_save are not supported.");
         }
 
-        if (IsSet(RankPattern) || IsSet(AlphaPattern) || IsSet(LayersToTransform))
+        if (IsSet(RankPattern) || IsSet(AlphaPattern))
         {
             throw new NotSupportedException(
-                $"{source}: per-layer rank_pattern, alpha_pattern and layers_to_transform are not supported; every target must share r and lora_alpha.");
+                $"{source}: per-layer rank_pattern and alpha_pattern are not supported; every target must share r and lora_alpha.");
         }
+
+        IReadOnlyList<int>? layers = LayersToTransform?.ValueKind switch
+        {
+            null or JsonValueKind.Null => null,
+            JsonValueKind.Number when LayersToTransform.Value.TryGetInt32(out var one) => [one],
+            JsonValueKind.Array when LayersToTransform.Value.EnumerateArray().All(e => e.ValueKind == JsonValueKind.Number && e.TryGetInt32(out _)) =>
+                LayersToTransform.Value.EnumerateArray().Select(e => e.GetInt32()).ToList(),
+            _ => throw new InvalidDataException($"{source}: layers_to_transform must be a layer index or a list of them."),
+        };
 
         var targets = TargetModules.ValueKind switch
         {
@@ -63,7 +73,7 @@ public sealed record AdapterConfig
             JsonValueKind.String => [TargetModules.GetString() ?? ""],
             _ => throw new InvalidDataException($"{source}: target_modules must be a list of module names."),
         };
-        var settings = new LoraSettings { Rank = Rank, Alpha = Alpha, Dropout = Dropout, TargetModules = targets };
+        var settings = new LoraSettings { Rank = Rank, Alpha = Alpha, Dropout = Dropout, TargetModules = targets, LayersToTransform = layers };
         try
         {
             settings.Validate();

@@ -21,8 +21,18 @@ public static class LoraApplier
         var generator = new TorchSharp.torch.Generator((ulong)seed);
         var targets = settings.ResolvedTargets.ToHashSet();
         var adapters = new Dictionary<string, LoraLinear>();
+        if (settings.LayersToTransform?.FirstOrDefault(l => l >= model.Model.Layers.Count, -1) is { } outside and >= 0)
+        {
+            throw new ArgumentException($"layers_to_transform names layer {outside}, but the model has {model.Model.Layers.Count} layers (0-{model.Model.Layers.Count - 1}).");
+        }
+
         for (var i = 0; i < model.Model.Layers.Count; i++)
         {
+            if (!settings.Adapts(i))
+            {
+                continue;
+            }
+
             var layer = model.Model.Layers[i];
             Wrap(layer.SelfAttention.Projections, layer.SelfAttention.ReplaceProjection, $"model.layers.{i}.self_attn", targets, settings, generator, adapters);
             Wrap(layer.Mlp.Projections, layer.Mlp.ReplaceProjection, $"model.layers.{i}.mlp", targets, settings, generator, adapters);

@@ -10,6 +10,19 @@ public sealed record LoraSettings
     public double Dropout { get; init; }
     public IReadOnlyList<string> TargetModules { get; init; } = ["q_proj", "v_proj"];
 
+    /// <summary>
+    /// PEFT's <c>layers_to_transform</c>: the decoder layers that get adapters; null means every
+    /// layer. Adapting only the upper layers lets training compute the frozen layers below once
+    /// per example (<see cref="Training.FrozenPrefixCache"/>).
+    /// </summary>
+    public IReadOnlyList<int>? LayersToTransform { get; init; }
+
+    /// <summary>Whether layer <paramref name="index"/> gets adapters.</summary>
+    public bool Adapts(int index) => LayersToTransform is null || LayersToTransform.Contains(index);
+
+    /// <summary>The lowest adapted layer: every layer below it stays frozen and adapter-free.</summary>
+    public int FirstAdaptedLayer => LayersToTransform is { Count: > 0 } layers ? layers.Min() : 0;
+
     public double Scaling => Alpha / Rank;
 
     /// <summary>The target list with <c>all-linear</c> expanded; never lm_head or the embeddings.</summary>
@@ -36,6 +49,11 @@ public sealed record LoraSettings
         if (TargetModules.Count == 0)
         {
             throw new ArgumentException("LoRA needs at least one target module.");
+        }
+
+        if (LayersToTransform is { } layers && (layers.Count == 0 || layers.Any(l => l < 0) || layers.Distinct().Count() != layers.Count))
+        {
+            throw new ArgumentException("layers_to_transform must list distinct layer indices from 0, at least one (or be left out for every layer).");
         }
 
         var unknown = ResolvedTargets.Where(t => !AllLinear.Contains(t)).ToList();

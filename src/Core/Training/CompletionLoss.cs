@@ -12,7 +12,10 @@ namespace FineTuneMesh.Core.Training;
 public static class CompletionLoss
 {
     /// <returns>the mean loss (scalar) and the number of supervised tokens</returns>
-    public static (Tensor Loss, long Tokens) Compute(CausalLanguageModel model, IReadOnlyList<TrainingExample> batch)
+    /// <param name="model">the model with its adapters</param>
+    /// <param name="batch">examples of similar length</param>
+    /// <param name="prefix">when set, the frozen layers' output comes from this cache instead of a forward pass</param>
+    public static (Tensor Loss, long Tokens) Compute(CausalLanguageModel model, IReadOnlyList<TrainingExample> batch, FrozenPrefixCache? prefix = null)
     {
         var length = batch.Max(e => e.Length);
         var inputs = new long[batch.Count * length];
@@ -34,7 +37,9 @@ public static class CompletionLoss
             }
         }
 
-        var hidden = model.Model.Forward(tensor(inputs).view(batch.Count, length), null, null);   // [B, T, H]
+        var hidden = prefix is null
+            ? model.Model.Forward(tensor(inputs).view(batch.Count, length), null, null)               // [B, T, H]
+            : model.Model.ForwardFrom(prefix.Batch(batch, length), prefix.FirstAdaptedLayer);
         var selected = hidden.view(-1, hidden.shape[^1]).index_select(0, tensor(positions.ToArray())); // [N, H]
         var logits = model.Logits(selected);                                                          // [N, V]
         return (nn.functional.cross_entropy(logits, tensor(targets.ToArray())), targets.Count);

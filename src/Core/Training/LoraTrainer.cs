@@ -14,6 +14,8 @@ namespace FineTuneMesh.Core.Training;
 /// </summary>
 public sealed class LoraTrainer(CausalLanguageModel model, TrainingOptions options)
 {
+    private FrozenPrefixCache? _prefix;
+
     public TrainingResult Train(IReadOnlyList<TrainingExample> examples, IReadOnlyList<TrainingExample>? evalExamples = null,
         IProgress<TrainingProgress>? progress = null, string? checkpointFolder = null, CancellationToken cancellationToken = default)
     {
@@ -40,6 +42,7 @@ public sealed class LoraTrainer(CausalLanguageModel model, TrainingOptions optio
 
         var clock = Stopwatch.StartNew();
         var firstStep = run.Step;
+        _prefix = FrozenPrefix();
         model.train();
         try
         {
@@ -80,11 +83,21 @@ public sealed class LoraTrainer(CausalLanguageModel model, TrainingOptions optio
         finally
         {
             model.eval();
+            _prefix?.Dispose();
+            _prefix = null;
         }
 
         Save(checkpointFolder, optimizer, run);
         run.RestoreBest(trainable);
         return run.ToResult(clock.Elapsed);
+    }
+
+    /// <summary>The cache of the frozen layers' output, when the adapters leave the lowest layers alone.</summary>
+    private FrozenPrefixCache? FrozenPrefix()
+    {
+        var adapted = model.Model.Layers.Select((layer, i) => (i, layer))
+            .Where(l => l.layer.modules().OfType<LoraLinear>().Any()).Select(l => l.i).DefaultIfEmpty(0).Min();
+        return options.CacheFrozenLayers && adapted > 0 ? new FrozenPrefixCache(model, adapted, options.MaxFrozenCacheBytes) : null;
     }
 
     private void Save(string? folder, TorchSharp.Modules.AdamW optimizer, RunState run)
@@ -115,7 +128,7 @@ public sealed class LoraTrainer(CausalLanguageModel model, TrainingOptions optio
         tokens = 0;
         foreach (var batch in group)
         {
-            var (loss, _) = CompletionLoss.Compute(model, batch);
+            var (loss, _) = CompletionLoss.Compute(model, batch, _prefix);
             (loss / group.Length).backward();
             total += loss.item<float>() / group.Length;
             tokens += batch.Sum(e => e.Length);
@@ -139,7 +152,7 @@ public sealed class LoraTrainer(CausalLanguageModel model, TrainingOptions optio
             foreach (var batch in examples.Chunk(options.BatchSize))
             {
                 using var scope = NewDisposeScope();
-                var (loss, tokens) = CompletionLoss.Compute(model, batch);
+                var (loss, tokens) = CompletionLoss.Compute(model, batch, _prefix);
                 sum += loss.item<float>() * tokens;
                 count += tokens;
             }

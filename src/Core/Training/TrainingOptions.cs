@@ -14,6 +14,15 @@ public sealed record TrainingOptions
     public int MaxSequenceLength { get; init; } = 512;
     public long Seed { get; init; } = 42;
 
+    /// <summary>
+    /// When the adapters start at layer k > 0, compute the frozen layers below k once per example
+    /// and reuse their output (<see cref="FrozenPrefixCache"/>): the same losses, less work.
+    /// </summary>
+    public bool CacheFrozenLayers { get; init; } = true;
+
+    /// <summary>At most this much memory for <see cref="CacheFrozenLayers"/> (fp32 [tokens, hidden] per example).</summary>
+    public long MaxFrozenCacheBytes { get; init; } = 2L << 30;
+
     /// <summary>Evaluate on the hold-out set every this many optimiser steps (0: once per epoch).</summary>
     public int EvalEverySteps { get; init; }
 

@@ -10,5 +10,8 @@ public sealed record LoraSpec
     public double Dropout { get; init; }
     public IReadOnlyList<string> Targets { get; init; } = ["q_proj", "v_proj"];
 
-    public LoraSettings ToSettings() => new() { Rank = Rank, Alpha = Alpha, Dropout = Dropout, TargetModules = Targets };
+    /// <summary>The decoder layers to adapt (PEFT's layers_to_transform); null for every layer.</summary>
+    public IReadOnlyList<int>? LayersToTransform { get; init; }
+
+    public LoraSettings ToSettings() => new() { Rank = Rank, Alpha = Alpha, Dropout = Dropout, TargetModules = Targets, LayersToTransform = LayersToTransform };
 }
