@@ -115,7 +115,7 @@ public sealed class BenchTrainCommand : Command<BenchTrainCommand.Settings>
         {
             var seedPlan = ComputePlan.Choose(settings.SeedJobDType, ComputeWork.Training, CpuFeatures.Current);
             var seed = SeedJob.Run(folder, seedPlan.Weights, lora.LayersToTransform, cancellationToken);
-            var layers = lora.LayersToTransform is { } some ? $"layers {settings.Layers} only (the frozen ones below computed once)" : "every layer";
+            var layers = lora.LayersToTransform is not null ? $"layers {settings.Layers} only (the frozen ones below computed once)" : "every layer";
             var job = new Table().AddColumns($"the seed's job ({settings.SeedJobDType}: {seedPlan.Summary}, 3 epochs, batch 4, r=8 on q_proj,v_proj, {layers})", "");
             job.AddRow("examples, mean tokens", $"{seed.Examples}, {seed.MeanTokens:F1}");
             job.AddRow("optimiser steps", $"{seed.Steps}");

@@ -19,7 +19,7 @@ public sealed record ComputePlan(string Requested, ScalarType Weights, ScalarTyp
     public const string Auto = "auto";
 
     /// <summary>"bf16 (GEMMs fp32)", the short form logs, records and tables show.</summary>
-    public string Summary => Weights == Gemm ? Name(Weights) : $"{Name(Weights)} (GEMMs {Name(Gemm)})";
+    public string Summary => Weights == Gemm ? DTypeNames.ToUserName(Weights) : $"{DTypeNames.ToUserName(Weights)} (GEMMs {DTypeNames.ToUserName(Gemm)})";
 
     public static ComputePlan Choose(string? requested, ComputeWork work, CpuFeatures cpu)
     {
@@ -59,9 +59,7 @@ public sealed record ComputePlan(string Requested, ScalarType Weights, ScalarTyp
         // bf16 or fp16 weights without native 16-bit GEMMs: products convert the weights to fp32 per call.
         return new(asked, weights, ScalarType.Float32, $"requested; {emulated}, so GEMMs convert the weights to fp32",
             work == ComputeWork.Training
-                ? $"{Name(weights)} training on {cpu.Class}: every step converts the frozen weights to fp32 for its GEMMs, which auto avoids by loading fp32 (see `bench train` for the cost here)"
+                ? $"{DTypeNames.ToUserName(weights)} training on {cpu.Class}: every step converts the frozen weights to fp32 for its GEMMs, which auto avoids by loading fp32 (see `bench train` for the cost here)"
                 : null);
     }
-
-    private static string Name(ScalarType type) => DTypeNames.ToUserName(type);
 }

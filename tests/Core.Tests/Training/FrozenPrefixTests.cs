@@ -13,14 +13,6 @@ public class FrozenPrefixTests(TinyModelFolder tiny) : IClassFixture<TinyModelFo
         Rank = 4, Alpha = 8, Dropout = 0.1, TargetModules = ["q_proj", "v_proj", "down_proj"], LayersToTransform = [1],
     };
 
-    private static List<TrainingExample> Examples(int count, int seed)
-    {
-        var random = new Random(seed);
-        return [.. Enumerable.Range(0, count).Select(_ => new TrainingExample(
-            [.. Enumerable.Range(0, random.Next(4, 12)).Select(_ => random.Next(300))],
-            [.. Enumerable.Range(0, random.Next(2, 6)).Select(_ => random.Next(300))]))];
-    }
-
     private CausalLanguageModel Adapted()
     {
         var model = ModelLoader.Load(tiny.Path);
@@ -31,8 +23,8 @@ public class FrozenPrefixTests(TinyModelFolder tiny) : IClassFixture<TinyModelFo
     [Fact]
     public void CachedFrozenLayers_GiveTheSameLossesAsTheUncachedRun()
     {
-        var examples = Examples(12, 3);
-        var eval = Examples(4, 8);
+        var examples = RandomExamples.Make(12, 3);
+        var eval = RandomExamples.Make(4, 8);
         var options = new TrainingOptions { LearningRate = 5e-3, Epochs = 3, BatchSize = 3, Seed = 2, EvalEverySteps = 2 };
 
         using var uncachedModel = Adapted();
@@ -58,7 +50,7 @@ public class FrozenPrefixTests(TinyModelFolder tiny) : IClassFixture<TinyModelFo
     {
         using var model = Adapted();
         using var cache = new FrozenPrefixCache(model, firstAdaptedLayer: 1, maxBytes: 1 << 20);
-        var examples = Examples(5, 4);
+        var examples = RandomExamples.Make(5, 4);
         using var scope = NewDisposeScope();
         foreach (var epoch in Enumerable.Range(0, 3))
         {

@@ -9,14 +9,6 @@ public class ResumeAndSelectionTests(TinyModelFolder tiny) : IClassFixture<TinyM
 {
     private static readonly LoraSettings _lora = new() { Rank = 4, Alpha = 8, Dropout = 0.1, TargetModules = ["q_proj", "v_proj", "up_proj"] };
 
-    private IReadOnlyList<TrainingExample> Examples(int count, int seed)
-    {
-        var random = new Random(seed);
-        return [.. Enumerable.Range(0, count).Select(_ => new TrainingExample(
-            [.. Enumerable.Range(0, random.Next(4, 12)).Select(_ => random.Next(300))],
-            [.. Enumerable.Range(0, random.Next(2, 6)).Select(_ => random.Next(300))]))];
-    }
-
     private CausalLanguageModel Adapted()
     {
         var model = ModelLoader.Load(tiny.Path);
@@ -31,7 +23,7 @@ public class ResumeAndSelectionTests(TinyModelFolder tiny) : IClassFixture<TinyM
     public void AKilledAndResumedRunEndsWithTheSameAdapterAsAnUninterruptedOne()
     {
         using var checkpoint = new TempFolder();
-        var examples = Examples(12, 1);
+        var examples = RandomExamples.Make(12, 1);
         var options = new TrainingOptions { LearningRate = 5e-3, Epochs = 3, BatchSize = 3, CheckpointEverySteps = 2, Seed = 9 };
 
         using var uninterrupted = Adapted();
@@ -62,7 +54,7 @@ public class ResumeAndSelectionTests(TinyModelFolder tiny) : IClassFixture<TinyM
     public void AResumeWithOtherSettingsIsRefused()
     {
         using var checkpoint = new TempFolder();
-        var examples = Examples(6, 2);
+        var examples = RandomExamples.Make(6, 2);
         using var model = Adapted();
         new LoraTrainer(model, new TrainingOptions { Epochs = 1, BatchSize = 2 }).Train(examples, null, null, checkpoint.Path);
 
@@ -77,7 +69,7 @@ public class ResumeAndSelectionTests(TinyModelFolder tiny) : IClassFixture<TinyM
     {
         // Training on noise makes held-out noise worse: eval loss rises, so the first evaluation
         // is best, patience 2 stops the run, and the returned adapter is the best one's.
-        var (train, eval) = (Examples(12, 3), Examples(6, 4));
+        var (train, eval) = (RandomExamples.Make(12, 3), RandomExamples.Make(6, 4));
         var options = new TrainingOptions { LearningRate = 3e-2, Epochs = 20, BatchSize = 4, EvalEverySteps = 3, EarlyStoppingPatience = 2 };
         using var model = Adapted();
 
@@ -93,7 +85,7 @@ public class ResumeAndSelectionTests(TinyModelFolder tiny) : IClassFixture<TinyM
     [Fact]
     public void ThePlanIsSeededBucketedAndCoversEveryExampleEachEpoch()
     {
-        var examples = Examples(40, 5);
+        var examples = RandomExamples.Make(40, 5);
         var options = new TrainingOptions { Epochs = 2, BatchSize = 4, Seed = 3 };
         var plan = new TrainingPlan(examples, options);
         var again = new TrainingPlan(examples, options);
@@ -124,14 +116,14 @@ public class ResumeAndSelectionTests(TinyModelFolder tiny) : IClassFixture<TinyM
     [Fact]
     public void TheHoldOutIsSeededAndDisjoint()
     {
-        var examples = Examples(20, 6);
+        var examples = RandomExamples.Make(20, 6);
         var (train, eval) = TrainingPlan.HoldOut(examples, 0.1, 1);
 
         Assert.Equal(2, eval.Count);
         Assert.Equal(18, train.Count);
         Assert.Empty(train.Intersect(eval));
         Assert.Equal(eval, TrainingPlan.HoldOut(examples, 0.1, 1).Eval);
-        Assert.Empty(TrainingPlan.HoldOut(Examples(4, 7), 0.5, 1).Eval);
+        Assert.Empty(TrainingPlan.HoldOut(RandomExamples.Make(4, 7), 0.5, 1).Eval);
     }
 
     private sealed class SyncProgress(Action<TrainingProgress> report) : IProgress<TrainingProgress>
