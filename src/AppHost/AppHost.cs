@@ -14,7 +14,8 @@ var trainer = builder.AddFineTuneService<Projects.FineTuneMesh_Trainer_Worker>("
     .WithMeshInfrastructure(infrastructure)
     .WithReplicas(builder.Configuration.GetValue("Mesh:TrainerReplicas", 2));
 var inference = builder.AddFineTuneService<Projects.FineTuneMesh_Inference_Service>("inference")
-    .WithMeshInfrastructure(infrastructure);
+    .WithMeshInfrastructure(infrastructure)
+    .WithServiceBounds(builder.Configuration);
 
 // Synthesis calls the inference service's OpenAI API (its default provider; others from the
 // AppHost's Synth:Providers, keys as secret parameters) and hands datasets to the trainer.
@@ -28,6 +29,7 @@ builder.AddFineTuneService<Projects.FineTuneMesh_Gateway>("gateway")
     .WithReference(synth).WaitFor(synth)
     .WithReference(trainer).WaitFor(trainer)
     .WithReference(inference).WaitFor(inference)
+    .WithServiceBounds(builder.Configuration)
     .WithExternalHttpEndpoints();
 
 builder.Build().Run();

@@ -39,4 +39,24 @@ public static class Extensions
 
         return resource;
     }
+
+    /// <summary>
+    /// Passes the inference bounds the AppHost is given (<c>Inference:MaxQueueWaitSeconds</c>,
+    /// <c>Inference:MaxGenerationSeconds</c>) to a service: to the inference service, which enforces
+    /// them, and to the gateway, whose idle limit follows from them.
+    /// </summary>
+    public static IResourceBuilder<TResource> WithServiceBounds<TResource>(
+        this IResourceBuilder<TResource> resource, IConfiguration configuration)
+        where TResource : IResourceWithEnvironment
+    {
+        foreach (var key in new[] { ServiceBounds.MaxQueueWaitKey, ServiceBounds.MaxGenerationKey })
+        {
+            if (configuration[key] is { Length: > 0 } value)
+            {
+                resource.WithEnvironment(key.Replace(":", "__", StringComparison.Ordinal), value);
+            }
+        }
+
+        return resource;
+    }
 }

@@ -1,3 +1,5 @@
+using FineTuneMesh.ServiceDefaults;
+
 namespace FineTuneMesh.Gateway;
 
 public sealed class GatewayOptions
@@ -12,4 +14,16 @@ public sealed class GatewayOptions
 
     /// <summary>The largest request body the gateway passes on (the trainer's own limit is the same by default).</summary>
     public long MaxRequestBytes { get; set; } = 16 << 20;
+
+    /// <summary>
+    /// How long a proxied request may stay silent (no bytes either way) before the gateway ends it.
+    /// Unset: derived from the inference service's bounds (<see cref="ServiceBounds.ProxyIdleTimeout"/>),
+    /// so a request the service would still answer is never cut. Streams send keep-alives while
+    /// they wait, so they outlive any limit above the keep-alive interval.
+    /// </summary>
+    public int? ProxyIdleTimeoutSeconds { get; set; }
+
+    public TimeSpan ProxyIdleTimeout(IConfiguration configuration) => ProxyIdleTimeoutSeconds is { } seconds
+        ? TimeSpan.FromSeconds(seconds)
+        : ServiceBounds.ProxyIdleTimeout(configuration);
 }

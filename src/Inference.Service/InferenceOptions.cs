@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using FineTuneMesh.ServiceDefaults;
 
 namespace FineTuneMesh.Inference.Service;
 
@@ -14,6 +15,24 @@ public sealed class InferenceOptions
     /// <summary>Generations allowed to wait for a slot; beyond that a request is refused with RESOURCE_EXHAUSTED.</summary>
     [Range(0, 100_000)]
     public int MaxQueuedGenerations { get; set; } = 16;
+
+    /// <summary>
+    /// The longest a request waits in the queue for a decode slot; then it is refused as busy
+    /// (RESOURCE_EXHAUSTED / 429). The gateway's idle limit is derived from this and <see cref="MaxGenerationSeconds"/>.
+    /// </summary>
+    [Range(1, 86_400)]
+    public int MaxQueueWaitSeconds { get; set; } = ServiceBounds.DefaultMaxQueueWaitSeconds;
+
+    /// <summary>The longest one generation decodes; then it ends as if it had reached max_tokens (finish reason length).</summary>
+    [Range(1, 86_400)]
+    public int MaxGenerationSeconds { get; set; } = ServiceBounds.DefaultMaxGenerationSeconds;
+
+    /// <summary>
+    /// While a request waits (in the queue, or for its next token) a keep-alive goes out this often:
+    /// a <c>Waiting</c> frame over gRPC, a comment line over server-sent events.
+    /// </summary>
+    [Range(10, 3_600_000)]
+    public int KeepAliveMs { get; set; } = ServiceBounds.DefaultKeepAliveMs;
 
     /// <summary>The hint sent to refused clients in the <c>retry-after-ms</c> trailer.</summary>
     [Range(1, 3_600_000)]

@@ -19,7 +19,7 @@ namespace FineTuneMesh.Gateway.Tests;
 /// service serves a tiny model without an end-of-sequence token (long generations last) and runs
 /// one generation at a time with no queue, so a second one is refused.
 /// </summary>
-public sealed class MeshFixture : IDisposable
+public class MeshFixture : IDisposable
 {
     public const string ApiKey = "mesh-test-key";
 
@@ -28,6 +28,13 @@ public sealed class MeshFixture : IDisposable
     private readonly WebApplicationFactory<gateway::Program> _gateway;
 
     public MeshFixture()
+        : this(new Dictionary<string, string>(), new Dictionary<string, string>())
+    {
+    }
+
+    /// <param name="inferenceSettings">Settings over the defaults above, for the inference service.</param>
+    /// <param name="gatewaySettings">Settings for the gateway.</param>
+    protected MeshFixture(IReadOnlyDictionary<string, string> inferenceSettings, IReadOnlyDictionary<string, string> gatewaySettings)
     {
         var model = Path.Combine(_folder, "mesh-model");
         ModelFolderInitializer.Write(model, new ModelFolderInitializer.Options { Std = 0.2, Seed = 11 });
@@ -46,7 +53,8 @@ public sealed class MeshFixture : IDisposable
             .UseSetting("Inference:MaxQueuedGenerations", "0")
             .UseSetting("Inference:RetryAfterMs", "2000")
             .UseSetting("Kestrel:Endpoints:http:Url", InferenceRest.ToString())
-            .UseSetting("Kestrel:Endpoints:grpc:Url", InferenceGrpc.ToString()));
+            .UseSetting("Kestrel:Endpoints:grpc:Url", InferenceGrpc.ToString())
+            .UseSettings(inferenceSettings));
         _inference.UseKestrel();
         _inference.StartServer();
 
@@ -55,7 +63,8 @@ public sealed class MeshFixture : IDisposable
             .UseSetting("services:inference:http:0", InferenceRest.ToString())
             .UseSetting("services:inference:grpc:0", InferenceGrpc.ToString())
             .UseSetting("Kestrel:Endpoints:http:Url", GatewayRest.ToString())
-            .UseSetting("Kestrel:Endpoints:grpc:Url", GatewayGrpc.ToString()));
+            .UseSetting("Kestrel:Endpoints:grpc:Url", GatewayGrpc.ToString())
+            .UseSettings(gatewaySettings));
         _gateway.UseKestrel();
         _gateway.StartServer();
     }
@@ -84,6 +93,12 @@ public sealed class MeshFixture : IDisposable
     }
 
     public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    protected virtual void Dispose(bool disposing)
     {
         _gateway.Dispose();
         _inference.Dispose();

@@ -172,7 +172,7 @@ public sealed class BenchServeCommand : AsyncCommand<BenchServeCommand.Settings>
                 first ??= clock.Elapsed;
                 last = clock.Elapsed;
             }
-            else
+            else if (frame.FrameCase == GenerateResponse.FrameOneofCase.Summary)
             {
                 tokens = frame.Summary.CompletionTokens;
             }

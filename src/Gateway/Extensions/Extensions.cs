@@ -8,13 +8,13 @@ public static class Extensions
     /// <summary>All of the gateway's DI in one place.</summary>
     public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
     {
-
         builder.Services.AddOptions<GatewayOptions>()
             .BindConfiguration(GatewayOptions.SectionName)
             .ValidateOnStart();
 
+        var options = builder.Configuration.GetSection(GatewayOptions.SectionName).Get<GatewayOptions>() ?? new GatewayOptions();
         builder.Services.AddReverseProxy()
-            .LoadFromMemory(ProxyRoutes.Routes, ProxyRoutes.Clusters)
+            .LoadFromMemory(ProxyRoutes.Routes, ProxyRoutes.Clusters(options.ProxyIdleTimeout(builder.Configuration)))
             .AddServiceDiscoveryDestinationResolver();
 
         return builder;

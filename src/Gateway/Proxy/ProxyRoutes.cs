@@ -10,7 +10,9 @@ namespace FineTuneMesh.Gateway.Proxy;
 /// gRPC goes to the inference service's HTTP/2-only endpoint named <see cref="GrpcEndpointName"/>
 /// (<c>http://_grpc.inference</c>) over cleartext HTTP/2 (h2c), which needs the exact version: the
 /// gateway's own gRPC listener is HTTP/2-only too. Responses, server-sent events and gRPC streams
-/// alike, are relayed as they arrive, never buffered.
+/// alike, are relayed as they arrive, never buffered. Every cluster ends a request only after it
+/// has been silent for the idle limit (YARP's activity timeout), which the caller derives from
+/// the services' own bounds; YARP's default of 100 s would cut a long queue wait.
 /// </summary>
 public static class ProxyRoutes
 {
@@ -34,10 +36,10 @@ public static class ProxyRoutes
         Route("inference-grpc-reflection-v1", "/grpc.reflection.v1.ServerReflection/{**catch-all}", InferenceGrpcCluster),
     ];
 
-    public static IReadOnlyList<ClusterConfig> Clusters { get; } =
+    public static IReadOnlyList<ClusterConfig> Clusters(TimeSpan idleTimeout) =>
     [
-        Cluster(SynthCluster),
-        Cluster(TrainerCluster),
+        Cluster(SynthCluster, idleTimeout),
+        Cluster(TrainerCluster, idleTimeout),
         // By name: the service also has an HTTP/2-only "grpc" endpoint, which must never serve REST.
         new()
         {
@@ -46,6 +48,7 @@ public static class ProxyRoutes
             {
                 [InferenceCluster] = new() { Address = $"http://_http.{InferenceCluster}" },
             },
+            HttpRequest = new ForwarderRequestConfig { ActivityTimeout = idleTimeout },
         },
         new()
         {
@@ -58,6 +61,7 @@ public static class ProxyRoutes
             {
                 Version = new Version(2, 0),
                 VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+                ActivityTimeout = idleTimeout,
             },
         },
     ];
@@ -69,12 +73,13 @@ public static class ProxyRoutes
         Match = new RouteMatch { Path = path },
     };
 
-    private static ClusterConfig Cluster(string serviceName) => new()
+    private static ClusterConfig Cluster(string serviceName, TimeSpan idleTimeout) => new()
     {
         ClusterId = serviceName,
         Destinations = new Dictionary<string, DestinationConfig>
         {
             [serviceName] = new() { Address = $"https+http://{serviceName}" },
         },
+        HttpRequest = new ForwarderRequestConfig { ActivityTimeout = idleTimeout },
     };
 }

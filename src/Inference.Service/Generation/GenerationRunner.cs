@@ -23,11 +23,18 @@ public sealed class GenerationRunner(
     ILogger<GenerationRunner> logger)
 {
     /// <summary>Starts a generation; dispose the stream to end it (and free its slot) early.</summary>
+    /// <param name="request">What to generate.</param>
+    /// <param name="cancellationToken">The caller leaving.</param>
+    /// <param name="whileQueued">
+    /// Called when the request has to wait for a decode slot, then at each keep-alive interval: the
+    /// API starts its response there, so that no proxy takes the wait for a dead request.
+    /// </param>
     /// <exception cref="ModelNotReadyException">The base model is still loading.</exception>
     /// <exception cref="ArgumentException">A bad request (<see cref="PromptTooLongException"/> for an oversize prompt).</exception>
     /// <exception cref="AdapterNotFoundException">No such adapter.</exception>
-    /// <exception cref="ServerBusyException">Every slot and queue place is taken.</exception>
-    public async Task<GenerationStream> StartAsync(GenerationRequest request, CancellationToken cancellationToken)
+    /// <exception cref="ServerBusyException">Every slot and queue place is taken, or no slot came free in time.</exception>
+    public async Task<GenerationStream> StartAsync(GenerationRequest request, CancellationToken cancellationToken,
+        Func<TimeSpan, CancellationToken, Task>? whileQueued = null)
     {
         var started = Stopwatch.GetTimestamp();
         if (!host.IsLoaded)
@@ -45,7 +52,7 @@ public sealed class GenerationRunner(
                 adapters.Validate(request.Adapter);
             }
 
-            if (!await admission.TryEnterAsync(cancellationToken).ConfigureAwait(false))
+            if (!await admission.TryEnterAsync(whileQueued, cancellationToken).ConfigureAwait(false))
             {
                 var value = options.Value;
                 Log.GenerationRefused(logger, value.MaxConcurrentGenerations);
@@ -65,7 +72,9 @@ public sealed class GenerationRunner(
                 throw;
             }
 
-            return GenerationStream.Start(lease, promptIds, sampling, options.Value.StreamBufferFrames, started, activity, telemetry,
+            var limits = new GenerationStream.Limits(options.Value.StreamBufferFrames, TimeSpan.FromSeconds(options.Value.MaxGenerationSeconds),
+                TimeSpan.FromMilliseconds(options.Value.KeepAliveMs));
+            return GenerationStream.Start(lease, promptIds, sampling, limits, started, activity, telemetry,
                 () =>
                 {
                     lease.Dispose();

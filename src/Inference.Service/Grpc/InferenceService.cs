@@ -16,6 +16,8 @@ namespace FineTuneMesh.Inference.Service.Grpc;
 /// request, starts the generation (admission, adapter, checks) and is the only writer of the
 /// response stream. A cancelled call or an expired deadline (both end
 /// <see cref="ServerCallContext.CancellationToken"/>) stops the decode loop after the current step.
+/// A request that waits (for a slot in the queue, or for its next token) gets a <c>Waiting</c>
+/// frame every keep-alive interval: its response has begun, so no proxy cuts it for silence.
 /// </summary>
 public sealed class InferenceService(GenerationRunner runner, AdapterRegistry adapters) : InferenceBase
 {
@@ -25,7 +27,8 @@ public sealed class InferenceService(GenerationRunner runner, AdapterRegistry ad
     {
         var cancellationToken = context.CancellationToken;
         var generation = ToGeneration(request);
-        var stream = await GuardAsync(() => runner.StartAsync(generation, cancellationToken)).ConfigureAwait(false);
+        var stream = await GuardAsync(() => runner.StartAsync(generation, cancellationToken,
+            (waited, token) => responseStream.WriteAsync(Waiting(queued: true, waited), token))).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {
             await GuardAsync(async () =>
@@ -36,6 +39,7 @@ public sealed class InferenceService(GenerationRunner runner, AdapterRegistry ad
                     {
                         CoreDelta delta => new GenerateResponse { Delta = ToProto(delta) },
                         CoreSummary summary => new GenerateResponse { Summary = ToProto(summary) },
+                        StillWaiting still => Waiting(queued: false, still.Waited),
                         _ => null,
                     };
                     if (frame is not null)
@@ -77,6 +81,9 @@ public sealed class InferenceService(GenerationRunner runner, AdapterRegistry ad
         }).ConfigureAwait(false);
         return new UnloadAdapterResponse { Unloaded = false };
     }
+
+    private static GenerateResponse Waiting(bool queued, TimeSpan waited) =>
+        new() { Waiting = new Waiting { Queued = queued, WaitedMs = waited.TotalMilliseconds } };
 
     private static GenerationRequest ToGeneration(GenerateRequest request)
     {

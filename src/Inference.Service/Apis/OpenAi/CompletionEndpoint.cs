@@ -22,18 +22,42 @@ public static class CompletionEndpoint
         where TRequest : SamplingRequest
     {
         var cancellationToken = http.RequestAborted;
+        var response = http.Response;
         TRequest request;
         string model;
         GenerationStream stream;
+        var streamStarted = false;
         try
         {
             request = await OpenAiJson.ReadAsync<TRequest>(http.Request, cancellationToken).ConfigureAwait(false);
             model = request.RequireModel();
-            stream = await runner.StartAsync(request.ToGeneration(catalog.AdapterFor(model), model), cancellationToken).ConfigureAwait(false);
+            // A streamed request that has to queue starts its event stream at once and keeps it
+            // alive with comments, so that no proxy on the way gives up on the wait.
+            Func<TimeSpan, CancellationToken, Task>? whileQueued = request.Stream
+                ? async (_, token) =>
+                {
+                    if (!streamStarted)
+                    {
+                        await ServerSentEvents.StartAsync(response, token).ConfigureAwait(false);
+                        streamStarted = true;
+                    }
+
+                    await ServerSentEvents.KeepAliveAsync(response, token).ConfigureAwait(false);
+                }
+                : null;
+            stream = await runner.StartAsync(request.ToGeneration(catalog.AdapterFor(model), model), cancellationToken, whileQueued)
+                .ConfigureAwait(false);
         }
-        catch (Exception e) when (OpenAiErrors.From(e, format.InputParameter) is { } error)
+        catch (Exception e) when (e is not OperationCanceledException && OpenAiErrors.From(e, format.InputParameter) is { } error)
         {
-            return OpenAiErrors.Result(http.Response, error);
+            if (!streamStarted)
+            {
+                return OpenAiErrors.Result(response, error);
+            }
+
+            // The status line is gone: the error travels as an event, and no [DONE] follows.
+            await ServerSentEvents.WriteAsync(response, error.ToResponse(), cancellationToken).ConfigureAwait(false);
+            return TypedResults.Empty;
         }
 
         await using (stream.ConfigureAwait(false))
@@ -45,18 +69,22 @@ public static class CompletionEndpoint
                 return TypedResults.Json(format.Whole(id, OpenAiApi.Now(), model, text, summary), OpenAiJson.Options);
             }
 
-            await StreamAsync(http.Response, stream, format, id, model, request.StreamOptions?.IncludeUsage == true, cancellationToken)
+            await StreamAsync(response, stream, format, id, model, request.StreamOptions?.IncludeUsage == true, streamStarted, cancellationToken)
                 .ConfigureAwait(false);
             return TypedResults.Empty;
         }
     }
 
     private static async Task StreamAsync<TRequest>(HttpResponse response, GenerationStream stream, CompletionWireFormat<TRequest> format,
-        string id, string model, bool includeUsage, CancellationToken cancellationToken)
+        string id, string model, bool includeUsage, bool started, CancellationToken cancellationToken)
         where TRequest : SamplingRequest
     {
         var created = OpenAiApi.Now();
-        await ServerSentEvents.StartAsync(response, cancellationToken).ConfigureAwait(false);
+        if (!started)
+        {
+            await ServerSentEvents.StartAsync(response, cancellationToken).ConfigureAwait(false);
+        }
+
         if (format.Opening(id, created, model) is { } opening)
         {
             await ServerSentEvents.WriteAsync(response, opening, cancellationToken).ConfigureAwait(false);
@@ -68,6 +96,9 @@ public static class CompletionEndpoint
             {
                 switch (item)
                 {
+                    case StillWaiting:
+                        await ServerSentEvents.KeepAliveAsync(response, cancellationToken).ConfigureAwait(false);
+                        break;
                     case TokenDelta { Text.Length: > 0 } delta:
                         await ServerSentEvents.WriteAsync(response, format.Text(id, created, model, delta.Text), cancellationToken).ConfigureAwait(false);
                         break;

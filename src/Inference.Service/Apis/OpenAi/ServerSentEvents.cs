@@ -13,6 +13,7 @@ public static class ServerSentEvents
     private static readonly byte[] _prefix = "data: "u8.ToArray();
     private static readonly byte[] _suffix = "\n\n"u8.ToArray();
     private static readonly byte[] _done = Encoding.UTF8.GetBytes("data: [DONE]\n\n");
+    private static readonly byte[] _keepAlive = ": keep-alive\n\n"u8.ToArray();
 
     public static async Task StartAsync(HttpResponse response, CancellationToken cancellationToken)
     {
@@ -33,6 +34,13 @@ public static class ServerSentEvents
         json.CopyTo(frame, _prefix.Length);
         _suffix.CopyTo(frame, _prefix.Length + json.Length);
         await response.Body.WriteAsync(frame, cancellationToken).ConfigureAwait(false);
+        await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A comment line: clients ignore it, proxies see the stream is alive.</summary>
+    public static async Task KeepAliveAsync(HttpResponse response, CancellationToken cancellationToken)
+    {
+        await response.Body.WriteAsync(_keepAlive, cancellationToken).ConfigureAwait(false);
         await response.Body.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
