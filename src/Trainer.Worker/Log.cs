@@ -43,4 +43,10 @@ internal static partial class Log
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job bookkeeping failed and was skipped: {Error}")]
     public static partial void BookkeepingFailed(ILogger logger, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} was dead-lettered while {Status}; recorded as failed: {Error}")]
+    public static partial void DeadLetteredJobFailed(ILogger logger, string jobId, string status, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Recording a dead-lettered job failed ({Error}); it will be tried again")]
+    public static partial void DeadLetterRecordingFailed(ILogger logger, string error);
 }

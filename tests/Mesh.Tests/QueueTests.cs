@@ -61,6 +61,48 @@ public sealed class QueueTests(MeshApp mesh)
         Assert.Contains("learning rate", record.Error);
     }
 
+    /// <summary>
+    /// Every worker that took the job died mid-job until the broker dead-lettered it at the delivery
+    /// limit: the record (still <c>running</c>, as the last worker left it) must end failed with the
+    /// reason. The message reaches the dead-letter exchange exactly as the broker sends it there.
+    /// </summary>
+    [Fact]
+    public async Task JobDeadLetteredAtTheDeliveryLimitWhileRunning_EndsFailedWithTheReason()
+    {
+        var id = TinyJobs.NewId("killer");
+        var job = TinyJobs.Job(id, "killer-" + id[7..15]);
+        var body = Encoding.UTF8.GetBytes(job.ToJsonString());
+        var spec = FineTuneMesh.Mesh.MeshJson.Deserialize<TrainingJobSpec>(body)!;
+        await new JobStore(mesh.Store).SaveAsync(new JobRecord
+        {
+            Id = id, Spec = spec, Status = JobStatus.Running, CreatedAt = DateTimeOffset.UtcNow, StartedAt = DateTimeOffset.UtcNow,
+            Attempts = MeshTopology.DeliveryLimit, Worker = "a-worker-that-died",
+        });
+
+        await using (var channel = await mesh.Broker.CreateChannelAsync(
+            new CreateChannelOptions(publisherConfirmationsEnabled: true, publisherConfirmationTrackingEnabled: true)))
+        {
+            var death = new Dictionary<string, object?>
+            {
+                ["reason"] = "delivery_limit"u8.ToArray(),
+                ["queue"] = Encoding.UTF8.GetBytes(MeshTopology.TrainingQueue),
+                ["count"] = 1L,
+                ["exchange"] = Encoding.UTF8.GetBytes(MeshTopology.TrainingExchange),
+            };
+            await channel.BasicPublishAsync(MeshTopology.DeadLetterExchange, "", mandatory: true, new BasicProperties
+            {
+                Persistent = true, MessageId = id, ContentType = "application/json",
+                Headers = new Dictionary<string, object?> { ["x-death"] = new List<object?> { death } },
+            }, body);
+        }
+
+        var record = await mesh.Gateway.WaitForFinalAsync(id);
+        Assert.Equal(JobStatus.Failed, record.Status);
+        Assert.Contains("delivery limit", record.Error);
+        // The operators' dead-letter queue still has its copy.
+        await WaitForDeadLetterAsync(id);
+    }
+
     private static string? DeathReason(BasicGetResult message) =>
         message.BasicProperties.Headers?.TryGetValue("x-death", out var deaths) == true
         && deaths is IList<object> { Count: > 0 } list && list[0] is IDictionary<string, object> death

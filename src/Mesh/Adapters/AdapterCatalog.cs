@@ -7,12 +7,15 @@ namespace FineTuneMesh.Mesh.Adapters;
 /// <summary>
 /// Adapter versions in the adapters bucket: <c>{name}/v{N}/</c> holds the PEFT files, the run
 /// report and manifest.json; <c>{name}/latest.json</c> is a copy of the newest manifest. A version
-/// is immutable once its manifest is written; downloads check every file's SHA-256.
+/// is immutable once its manifest is written; downloads check every file's SHA-256. A publisher
+/// first claims its version number (<c>{name}/v{N}/claim</c>, created only if absent), so two
+/// trainers publishing one name at once get distinct versions.
 /// </summary>
 public sealed class AdapterCatalog(ArtifactStore store)
 {
     public const string ManifestFile = "manifest.json";
     private const string LatestFile = "latest.json";
+    private const string ClaimFile = "claim";
 
     public static string VersionPrefix(string name, int version) => $"{name}/v{version}/";
 
@@ -20,7 +23,7 @@ public sealed class AdapterCatalog(ArtifactStore store)
     public async Task<AdapterManifest> PublishAsync(string folder, Func<int, IReadOnlyList<AdapterFile>, AdapterManifest> describe,
         string name, CancellationToken cancellationToken = default)
     {
-        var version = await NextVersionAsync(name, cancellationToken);
+        var version = await ClaimNextVersionAsync(name, cancellationToken);
         var files = new List<AdapterFile>();
         foreach (var path in Directory.GetFiles(folder).Order(StringComparer.Ordinal))
         {
@@ -30,7 +33,7 @@ public sealed class AdapterCatalog(ArtifactStore store)
 
         var manifest = describe(version, files);
         await store.PutJsonAsync(MeshBuckets.Adapters, VersionPrefix(name, version) + ManifestFile, manifest, cancellationToken);
-        await store.PutJsonAsync(MeshBuckets.Adapters, $"{name}/{LatestFile}", manifest, cancellationToken);
+        await UpdateLatestAsync(name, cancellationToken);
         return manifest;
     }
 
@@ -82,6 +85,40 @@ public sealed class AdapterCatalog(ArtifactStore store)
         }
     }
 
-    private async Task<int> NextVersionAsync(string name, CancellationToken cancellationToken) =>
-        (await VersionsAsync(name, cancellationToken)).DefaultIfEmpty(0).Max() + 1;
+    /// <summary>
+    /// The first version number above the published ones that this caller manages to claim; a
+    /// number another publisher holds (its upload still running) is skipped.
+    /// </summary>
+    private async Task<int> ClaimNextVersionAsync(string name, CancellationToken cancellationToken)
+    {
+        var version = (await VersionsAsync(name, cancellationToken)).DefaultIfEmpty(0).Max() + 1;
+        var claim = MeshJson.Serialize(new { worker = Environment.MachineName, process = Environment.ProcessId, at = DateTimeOffset.UtcNow });
+        while (!await store.TryCreateAsync(MeshBuckets.Adapters, VersionPrefix(name, version) + ClaimFile, claim, cancellationToken))
+        {
+            version++;
+        }
+
+        return version;
+    }
+
+    /// <summary>
+    /// Points latest.json at the newest published version. Publishers finishing out of order may
+    /// overwrite each other, so each checks after its write and writes again until what it wrote
+    /// is still the newest: the last check of all sees the newest version.
+    /// </summary>
+    private async Task UpdateLatestAsync(string name, CancellationToken cancellationToken)
+    {
+        var written = 0;
+        for (var newest = (await VersionsAsync(name, cancellationToken)).Max(); newest != written;
+             newest = (await VersionsAsync(name, cancellationToken)).Max())
+        {
+            if (await GetAsync(name, newest, cancellationToken) is not { } manifest)
+            {
+                return;
+            }
+
+            await store.PutJsonAsync(MeshBuckets.Adapters, $"{name}/{LatestFile}", manifest, cancellationToken);
+            written = newest;
+        }
+    }
 }

@@ -5,7 +5,8 @@ namespace FineTuneMesh.Mesh.Messaging;
 /// <summary>
 /// The RabbitMQ names other apps rely on (the README documents them). Training jobs go to a
 /// durable quorum queue with a delivery limit, so a message that keeps killing workers ends in the
-/// dead-letter queue instead of looping; job events go to a topic exchange with routing keys
+/// dead-letter queue instead of looping (and a copy in a second queue, from which the trainers mark
+/// the job's record failed); job events go to a topic exchange with routing keys
 /// <c>training.{jobId}.{kind}</c>. Every service declares the same topology, idempotently.
 /// </summary>
 public static class MeshTopology
@@ -15,6 +16,9 @@ public static class MeshTopology
     public const string TrainingQueue = "finetunemesh.training.jobs";
     public const string DeadLetterExchange = "finetunemesh.training.dead";
     public const string DeadLetterQueue = "finetunemesh.training.jobs.dead";
+
+    /// <summary>Every dead-lettered job message again (the exchange is a fanout), consumed by the trainers to record the failure.</summary>
+    public const string DeadLetterRecordsQueue = "finetunemesh.training.jobs.dead.records";
     public const string EventsExchange = "finetunemesh.events";
 
     /// <summary>Deliveries of one job message (crashes and requeues included) before it is dead-lettered.</summary>
@@ -31,6 +35,9 @@ public static class MeshTopology
         await channel.QueueDeclareAsync(DeadLetterQueue, durable: true, exclusive: false, autoDelete: false,
             arguments: new Dictionary<string, object?> { ["x-queue-type"] = "quorum" }, cancellationToken: cancellationToken);
         await channel.QueueBindAsync(DeadLetterQueue, DeadLetterExchange, "", cancellationToken: cancellationToken);
+        await channel.QueueDeclareAsync(DeadLetterRecordsQueue, durable: true, exclusive: false, autoDelete: false,
+            arguments: new Dictionary<string, object?> { ["x-queue-type"] = "quorum" }, cancellationToken: cancellationToken);
+        await channel.QueueBindAsync(DeadLetterRecordsQueue, DeadLetterExchange, "", cancellationToken: cancellationToken);
 
         await channel.ExchangeDeclareAsync(TrainingExchange, ExchangeType.Direct, durable: true, cancellationToken: cancellationToken);
         await channel.QueueDeclareAsync(TrainingQueue, durable: true, exclusive: false, autoDelete: false,

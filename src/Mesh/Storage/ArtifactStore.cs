@@ -19,6 +19,7 @@ public sealed class ArtifactStore : IDisposable
     private const int ReadAttempts = 4;
     private static readonly ActivitySource _activitySource = new(TelemetryNames.Storage);
     private readonly AmazonS3Client _client;
+    private readonly Lazy<Task<bool>> _conditionalWrites;
 
     public ArtifactStore(StorageConnection connection)
     {
@@ -33,6 +34,7 @@ public sealed class ArtifactStore : IDisposable
             ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
             MaxErrorRetry = 3,
         });
+        _conditionalWrites = new Lazy<Task<bool>>(() => ProbeConditionalWritesAsync(MeshBuckets.Jobs));
     }
 
     public StorageConnection Connection { get; }
@@ -89,6 +91,84 @@ public sealed class ArtifactStore : IDisposable
         }
 
         return new StoredObject(bucket, key, bytes.Length, sha256);
+    }
+
+    /// <summary>
+    /// Whether the server honours <c>If-None-Match: *</c> on PUT (MinIO and AWS S3 do; s3rver ignores
+    /// it and overwrites): probed once, by writing one object twice.
+    /// </summary>
+    public Task<bool> SupportsConditionalWritesAsync() => _conditionalWrites.Value;
+
+    /// <summary>
+    /// Creates the object only when no other writer holds <paramref name="key"/>: true for exactly one
+    /// of any number of concurrent callers, false for the rest (and for a key already taken).
+    /// Where the server has conditional writes this is one <c>PUT</c> with <c>If-None-Match: *</c>.
+    /// Where it does not (s3rver), each caller writes a claim of its own beside the key and lists the
+    /// claims: it holds the key only if its claim is the only one. A claim that won is never removed,
+    /// so a later caller always sees it; callers that saw each other both give up (and remove
+    /// theirs), so the fallback can leave a key unheld under contention but never hands it out twice.
+    /// </summary>
+    public async Task<bool> TryCreateAsync(string bucket, string key, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken = default)
+    {
+        using var activity = _activitySource.StartActivity("storage create");
+        activity?.SetTag("storage.bucket", bucket);
+        activity?.SetTag("storage.key", key);
+        if (await SupportsConditionalWritesAsync())
+        {
+            activity?.SetTag("storage.conditional", true);
+            return await PutIfAbsentAsync(bucket, key, bytes, cancellationToken);
+        }
+
+        var claim = $"{key}.claim-{Guid.NewGuid():N}";
+        await PutBytesAsync(bucket, claim, bytes, cancellationToken: cancellationToken);
+        var holders = await ListKeysAsync(bucket, key, cancellationToken);
+        if (holders.Count == 1 && holders[0] == claim)
+        {
+            await PutBytesAsync(bucket, key, bytes, cancellationToken: cancellationToken);
+            return true;
+        }
+
+        await DeleteAsync(bucket, claim, CancellationToken.None);
+        return false;
+    }
+
+    private async Task<bool> PutIfAbsentAsync(string bucket, string key, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
+    {
+        using var body = new MemoryStream(bytes.ToArray(), writable: false);
+        var request = new PutObjectRequest
+        {
+            BucketName = bucket,
+            Key = key,
+            InputStream = body,
+            ContentType = "application/json",
+            UseChunkEncoding = false,
+            IfNoneMatch = "*",
+        };
+        request.Metadata[Sha256Metadata] = Convert.ToHexStringLower(SHA256.HashData(bytes.Span));
+        try
+        {
+            await _client.PutObjectAsync(request, cancellationToken);
+            return true;
+        }
+        catch (AmazonS3Exception e) when (e.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.Conflict)
+        {
+            // 412: the key exists. 409: another conditional write to it is in flight, and will win.
+            return false;
+        }
+    }
+
+    private async Task<bool> ProbeConditionalWritesAsync(string bucket)
+    {
+        var key = $"probes/conditional-{Guid.NewGuid():N}";
+        await PutBytesAsync(bucket, key, "{}"u8.ToArray(), "application/json");
+        try
+        {
+            return !await PutIfAbsentAsync(bucket, key, "{}"u8.ToArray(), CancellationToken.None);
+        }
+        finally
+        {
+            await DeleteAsync(bucket, key);
+        }
     }
 
     public async Task<StoredObject> PutFileAsync(string bucket, string key, string path, CancellationToken cancellationToken = default) =>

@@ -34,6 +34,7 @@ public static class Extensions
         builder.Services.AddSingleton<JobRunner>();
         builder.Services.AddHostedService<TrainingJobConsumer>();
         builder.Services.AddHostedService<CancelListener>();
+        builder.Services.AddHostedService<DeadLetterRecorder>();
 
         return builder;
     }

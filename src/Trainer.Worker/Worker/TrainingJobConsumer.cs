@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Security.Cryptography;
 using System.Text.Json;
 using FineTuneMesh.Mesh;
 using FineTuneMesh.Mesh.Jobs;
@@ -139,9 +138,7 @@ public sealed class TrainingJobConsumer(IConnection connection, JobStore jobs, J
             return;
         }
 
-        // A job published without an id gets one from its content, so a redelivery is still the same job.
-        var id = spec.Id ?? delivery.BasicProperties.MessageId
-            ?? "msg-" + Convert.ToHexStringLower(SHA256.HashData(delivery.Body.Span))[..16];
+        var id = JobMessages.IdOf(spec, delivery);
         spec = spec with { Id = id };
         if (!MeshNames.IsValid(id))
         {

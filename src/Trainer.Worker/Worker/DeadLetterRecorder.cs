@@ -1,0 +1,133 @@
+using FineTuneMesh.Mesh.Jobs;
+using FineTuneMesh.Mesh.Messaging;
+using RabbitMQ.Client;
+using RabbitMQ.Client.Events;
+
+namespace FineTuneMesh.Trainer.Worker.Worker;
+
+/// <summary>
+/// The broker dead-letters a job message on its own when it reaches the delivery limit: each worker
+/// that took it died (or lost its channel) mid-job, so none was left to say what happened, and the
+/// record still says <c>running</c>. This listener takes each dead-lettered message from the
+/// trainers' copy of the dead-letter exchange (<see cref="MeshTopology.DeadLetterRecordsQueue"/>;
+/// the operators' queue keeps its own) and marks a job that is not yet final as failed, with the
+/// reason. Jobs already final (a worker rejected an invalid one and recorded why) are left alone.
+/// </summary>
+public sealed class DeadLetterRecorder(IConnection connection, JobStore jobs, MeshPublisher publisher, ILogger<DeadLetterRecorder> logger)
+    : BackgroundService
+{
+    private static readonly TimeSpan _retryDelay = TimeSpan.FromSeconds(2);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await ConsumeUntilChannelLostAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                Log.DeadLetterRecordingFailed(logger, e.Message);
+            }
+
+            try
+            {
+                await Task.Delay(_retryDelay, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task ConsumeUntilChannelLostAsync(CancellationToken stoppingToken)
+    {
+        using var channelLost = new CancellationTokenSource();
+        await using var channel = await connection.CreateChannelAsync(cancellationToken: stoppingToken);
+        channel.ChannelShutdownAsync += (_, _) => channelLost.CancelAsync();
+        await MeshTopology.DeclareAsync(channel, stoppingToken);
+        await channel.BasicQosAsync(prefetchSize: 0, prefetchCount: 1, global: false, stoppingToken);
+        var consumer = new AsyncEventingBasicConsumer(channel);
+        consumer.ReceivedAsync += (_, delivery) => HandleAsync(channel, delivery, stoppingToken);
+        await channel.BasicConsumeAsync(MeshTopology.DeadLetterRecordsQueue, autoAck: false, consumer, stoppingToken);
+        using var stopOrLoss = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, channelLost.Token);
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stopOrLoss.Token);
+        }
+        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+        {
+            // The channel is gone: open another.
+        }
+    }
+
+    private async Task HandleAsync(IChannel channel, BasicDeliverEventArgs delivery, CancellationToken stoppingToken)
+    {
+        try
+        {
+            await RecordAsync(delivery, stoppingToken);
+            await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false, CancellationToken.None);
+        }
+        catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+        {
+            // Storage is down, most likely: keep the message and try again shortly.
+            Log.DeadLetterRecordingFailed(logger, e.Message);
+            await Task.Delay(_retryDelay, stoppingToken);
+            await channel.BasicNackAsync(delivery.DeliveryTag, multiple: false, requeue: true, CancellationToken.None);
+        }
+    }
+
+    private async Task RecordAsync(BasicDeliverEventArgs delivery, CancellationToken stoppingToken)
+    {
+        var spec = JobMessages.TryReadSpec(delivery);
+        if (spec is null && delivery.BasicProperties.MessageId is null)
+        {
+            // Not a job at all (a poison message): there is no record to update.
+            return;
+        }
+
+        var id = JobMessages.IdOf(spec, delivery);
+        JobRecord? record;
+        try
+        {
+            record = await jobs.GetAsync(id, stoppingToken);
+        }
+        catch (ArgumentException)
+        {
+            // Not a valid job id: nothing was ever recorded under it.
+            return;
+        }
+
+        if (record is null || record.IsFinal)
+        {
+            return;
+        }
+
+        var error = Reason(JobMessages.DeathReason(delivery));
+        var failed = record with { Status = JobStatus.Failed, FinishedAt = DateTimeOffset.UtcNow, Worker = null, Error = error };
+        await jobs.SaveAsync(failed, stoppingToken);
+        await publisher.PublishEventAsync(new JobEvent
+        {
+            JobId = id,
+            Kind = JobEvent.StatusKind(JobStatus.Failed),
+            Status = JobStatus.Failed,
+            Progress = failed.Progress,
+            Error = error,
+        }, stoppingToken);
+        Log.DeadLetteredJobFailed(logger, id, record.Status.ToString(), error);
+    }
+
+    private static string Reason(string? deathReason) => deathReason switch
+    {
+        "delivery_limit" => $"dead-lettered: the job's message was delivered {MeshTopology.DeliveryLimit} times (the delivery limit) "
+            + "and every worker that took it stopped before finishing it; it crashes or kills the worker. Check the worker logs of its attempts.",
+        null => "dead-lettered by the broker.",
+        _ => $"dead-lettered by the broker ({deathReason}).",
+    };
+}
