@@ -31,12 +31,6 @@ public sealed class TrainerOptions
     [Range(1, 10_000)]
     public int MaxEventStreams { get; set; } = 64;
 
-    /// <summary>
-    /// How long a worker waits after claiming a job before it reads the claim back (two copies of one
-    /// message must not both train); zero turns the check off.
-    /// </summary>
-    public TimeSpan ClaimSettleTime { get; set; } = TimeSpan.FromMilliseconds(500);
-
     /// <summary>How often a running job's record in storage is refreshed with its progress.</summary>
     public TimeSpan RecordRefreshInterval { get; set; } = TimeSpan.FromSeconds(2);
 }

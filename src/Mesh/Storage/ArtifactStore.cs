@@ -103,10 +103,11 @@ public sealed class ArtifactStore : IDisposable
     /// Creates the object only when no other writer holds <paramref name="key"/>: true for exactly one
     /// of any number of concurrent callers, false for the rest (and for a key already taken).
     /// Where the server has conditional writes this is one <c>PUT</c> with <c>If-None-Match: *</c>.
-    /// Where it does not (s3rver), each caller writes a claim of its own beside the key and lists the
-    /// claims: it holds the key only if its claim is the only one. A claim that won is never removed,
-    /// so a later caller always sees it; callers that saw each other both give up (and remove
-    /// theirs), so the fallback can leave a key unheld under contention but never hands it out twice.
+    /// Where it does not (s3rver), each caller writes a claim of its own beside the key, waits
+    /// <see cref="ClaimSettleTime"/>, and lists the claims: the earliest (by the server's own
+    /// timestamp, then by key) holds the key. Every claim the earliest could lose to was written
+    /// before the settle ended and so is in every later listing, and any claim written after a
+    /// listing is later than the settle; so all callers agree on one holder.
     /// </summary>
     public async Task<bool> TryCreateAsync(string bucket, string key, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken = default)
     {
@@ -119,18 +120,24 @@ public sealed class ArtifactStore : IDisposable
             return await PutIfAbsentAsync(bucket, key, bytes, cancellationToken);
         }
 
-        var claim = $"{key}.claim-{Guid.NewGuid():N}";
+        var claimPrefix = key + ".claim-";
+        var claim = claimPrefix + Guid.NewGuid().ToString("N");
         await PutBytesAsync(bucket, claim, bytes, cancellationToken: cancellationToken);
-        var holders = await ListKeysAsync(bucket, key, cancellationToken);
-        if (holders.Count == 1 && holders[0] == claim)
+        await Task.Delay(ClaimSettleTime, cancellationToken);
+        var claims = await ListObjectsAsync(bucket, claimPrefix, cancellationToken);
+        var holder = claims.OrderBy(o => o.LastModified).ThenBy(o => o.Key, StringComparer.Ordinal).First();
+        if (holder.Key != claim)
         {
-            await PutBytesAsync(bucket, key, bytes, cancellationToken: cancellationToken);
-            return true;
+            await DeleteAsync(bucket, claim, CancellationToken.None);
+            return false;
         }
 
-        await DeleteAsync(bucket, claim, CancellationToken.None);
-        return false;
+        await PutBytesAsync(bucket, key, bytes, cancellationToken: cancellationToken);
+        return true;
     }
+
+    /// <summary>Longer than the coarsest timestamp a server lists (whole seconds), so that a claim written later is also stamped later.</summary>
+    private static TimeSpan ClaimSettleTime => TimeSpan.FromSeconds(1.1);
 
     private async Task<bool> PutIfAbsentAsync(string bucket, string key, ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
     {
@@ -241,20 +248,23 @@ public sealed class ArtifactStore : IDisposable
         return true;
     }
 
-    public async Task<IReadOnlyList<string>> ListKeysAsync(string bucket, string prefix = "", CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<string>> ListKeysAsync(string bucket, string prefix = "", CancellationToken cancellationToken = default) =>
+        [.. (await ListObjectsAsync(bucket, prefix, cancellationToken)).Select(o => o.Key)];
+
+    private async Task<IReadOnlyList<S3Object>> ListObjectsAsync(string bucket, string prefix, CancellationToken cancellationToken)
     {
-        var keys = new List<string>();
+        var objects = new List<S3Object>();
         var request = new ListObjectsV2Request { BucketName = bucket, Prefix = prefix };
         ListObjectsV2Response response;
         do
         {
             response = await _client.ListObjectsV2Async(request, cancellationToken);
-            keys.AddRange((response.S3Objects ?? []).Select(o => o.Key));
+            objects.AddRange(response.S3Objects ?? []);
             request.ContinuationToken = response.NextContinuationToken;
         }
         while (response.IsTruncated == true);
 
-        return keys;
+        return objects;
     }
 
     public async Task DeleteAsync(string bucket, string key, CancellationToken cancellationToken = default) =>

@@ -19,7 +19,7 @@ namespace FineTuneMesh.Trainer.Worker.Worker;
 /// retried), cancellation, shutdown (checkpoint stored, message requeued so any worker resumes it),
 /// transient errors (requeued until the delivery limit), and unreadable messages (dead-lettered).
 /// </summary>
-public sealed class TrainingJobConsumer(IConnection connection, JobStore jobs, JobSubmission submission, JobRunner runner,
+public sealed class TrainingJobConsumer(IConnection connection, ArtifactStore store, JobStore jobs, JobSubmission submission, JobRunner runner,
     CheckpointStore checkpoints, MeshPublisher publisher, RunningJobs running, IOptions<TrainerOptions> options,
     ILogger<TrainingJobConsumer> logger) : BackgroundService
 {
@@ -285,28 +285,21 @@ public sealed class TrainingJobConsumer(IConnection connection, JobStore jobs, J
 
     /// <summary>
     /// Two copies of one job's message (a publisher that sent it twice) can reach two idle workers at
-    /// once, and both read it as queued. Each writes itself into the record, waits for the writes to
-    /// settle, and reads it back: only the worker whose claim survived (the last writer) trains.
+    /// once, and both read it as queued. Each claims the attempt number it wrote into the record
+    /// (<c>claims/{id}/attempt-{n}</c>, created only if absent: see <see cref="ArtifactStore.TryCreateAsync"/>),
+    /// and only the worker that got it trains; it writes the record again, since the loser's write
+    /// may have landed last.
     /// </summary>
     private async Task<bool> ClaimHeldAsync(JobRecord claimed, CancellationToken stoppingToken)
     {
-        if (options.Value.ClaimSettleTime <= TimeSpan.Zero)
+        var claim = MeshJson.Serialize(new { worker = claimed.Worker, attempt = claimed.Attempts, at = DateTimeOffset.UtcNow });
+        if (!await store.TryCreateAsync(MeshBuckets.Jobs, $"claims/{claimed.Id}/attempt-{claimed.Attempts}", claim, stoppingToken))
         {
-            return true;
+            return false;
         }
 
-        await Task.Delay(options.Value.ClaimSettleTime, stoppingToken);
-        try
-        {
-            var stored = await jobs.GetAsync(claimed.Id, stoppingToken);
-            return stored is null || (stored.Worker == claimed.Worker && stored.Attempts == claimed.Attempts);
-        }
-        catch (InvalidDataException)
-        {
-            // Both claims landed at once and garbled the record: training twice beats losing the job.
-            await jobs.SaveAsync(claimed, stoppingToken);
-            return true;
-        }
+        await jobs.SaveAsync(claimed, stoppingToken);
+        return true;
     }
 
     /// <summary>
