@@ -25,7 +25,9 @@ public static class Extensions
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
         // Every error without a body of its own gets problem details; never an exception page.
-        builder.Services.AddProblemDetails();
+        builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = BadRequests.Describe);
+        // A body that cannot be bound (bad JSON, a wrong type) is the caller's error, not a 500.
+        builder.Services.Configure<ExceptionHandlerOptions>(options => options.StatusCodeSelector = BadRequests.StatusCodeOf);
 
         builder.Services.AddServiceDiscovery();
         builder.Services.ConfigureHttpClientDefaults(http =>

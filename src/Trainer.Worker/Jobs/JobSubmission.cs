@@ -85,7 +85,8 @@ public sealed class JobSubmission(JobValidator validator, JobStore jobs, Artifac
     /// <summary>Same job: equal settings, where inline records count as equal to the dataset object they were stored as.</summary>
     private static bool Same(TrainingJobSpec stored, TrainingJobSpec submitted)
     {
-        if (submitted.Dataset.Records is not null && stored.Dataset.Key == InlineDatasetKey(stored.Id!))
+        // A resubmission can be anything the JSON reader lets through, a null dataset included.
+        if (submitted.Dataset?.Records is not null && stored.Dataset.Key == InlineDatasetKey(stored.Id!))
         {
             submitted = submitted with { Dataset = stored.Dataset };
         }

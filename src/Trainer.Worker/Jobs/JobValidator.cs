@@ -63,6 +63,13 @@ public sealed partial class JobValidator(BaseModelResolver baseModels, ArtifactS
             Check(errors, () => template = PromptTemplate.Parse(spec.Template));
         }
 
+        if (spec.Dataset is null)
+        {
+            // JSON null gets past the required member: say what is missing, as for an absent one.
+            errors.Add("dataset is required: give dataset.key (an uploaded dataset) or dataset.records.");
+            return (null, errors);
+        }
+
         var inline = DatasetBytes(spec.Dataset, errors);
         var (baseModel, problem) = await baseModels.ResolveAsync(spec.BaseModel, spec.BaseModelRevision);
         if (baseModel is null)
