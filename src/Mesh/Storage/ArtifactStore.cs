@@ -19,7 +19,8 @@ public sealed class ArtifactStore : IDisposable
     private const int ReadAttempts = 4;
     private static readonly ActivitySource _activitySource = new(TelemetryNames.Storage);
     private readonly AmazonS3Client _client;
-    private readonly Lazy<Task<bool>> _conditionalWrites;
+    private readonly Lock _probeLock = new();
+    private Task<bool>? _conditionalWrites;
 
     public ArtifactStore(StorageConnection connection)
     {
@@ -34,7 +35,6 @@ public sealed class ArtifactStore : IDisposable
             ResponseChecksumValidation = ResponseChecksumValidation.WHEN_REQUIRED,
             MaxErrorRetry = 3,
         });
-        _conditionalWrites = new Lazy<Task<bool>>(() => ProbeConditionalWritesAsync(MeshBuckets.Jobs));
     }
 
     public StorageConnection Connection { get; }
@@ -97,7 +97,19 @@ public sealed class ArtifactStore : IDisposable
     /// Whether the server honours <c>If-None-Match: *</c> on PUT (MinIO and AWS S3 do; s3rver ignores
     /// it and overwrites): probed once, by writing one object twice.
     /// </summary>
-    public Task<bool> SupportsConditionalWritesAsync() => _conditionalWrites.Value;
+    public Task<bool> SupportsConditionalWritesAsync()
+    {
+        lock (_probeLock)
+        {
+            // A probe that failed (the server was down) is not an answer: the next caller probes again.
+            if (_conditionalWrites is null || _conditionalWrites.IsFaulted || _conditionalWrites.IsCanceled)
+            {
+                _conditionalWrites = ProbeConditionalWritesAsync(MeshBuckets.Jobs);
+            }
+
+            return _conditionalWrites;
+        }
+    }
 
     /// <summary>
     /// Creates the object only when no other writer holds <paramref name="key"/>: true for exactly one

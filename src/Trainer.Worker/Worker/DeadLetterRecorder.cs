@@ -18,33 +18,8 @@ public sealed class DeadLetterRecorder(IConnection connection, JobStore jobs, Me
 {
     private static readonly TimeSpan _retryDelay = TimeSpan.FromSeconds(2);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await ConsumeUntilChannelLostAsync(stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                Log.DeadLetterRecordingFailed(logger, e.Message);
-            }
-
-            try
-            {
-                await Task.Delay(_retryDelay, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        ChannelLoop.RunAsync(ConsumeUntilChannelLostAsync, error => Log.DeadLetterRecordingFailed(logger, error), stoppingToken);
 
     private async Task ConsumeUntilChannelLostAsync(CancellationToken stoppingToken)
     {

@@ -23,7 +23,6 @@ public sealed class TrainingJobConsumer(IConnection connection, ArtifactStore st
     CheckpointStore checkpoints, MeshPublisher publisher, RunningJobs running, IOptions<TrainerOptions> options,
     ILogger<TrainingJobConsumer> logger) : BackgroundService
 {
-    private static readonly TimeSpan _reopenDelay = TimeSpan.FromSeconds(2);
     private Task _inFlight = Task.CompletedTask;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -35,30 +34,7 @@ public sealed class TrainingJobConsumer(IConnection connection, ArtifactStore st
 
         // One channel at a time; when it is lost (broker restart, a channel the broker closed), the
         // job in hand stops and a fresh channel and consumer take over.
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await ConsumeUntilChannelLostAsync(stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                Log.ConsumerReopening(logger, e.Message);
-            }
-
-            try
-            {
-                await Task.Delay(_reopenDelay, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
+        await ChannelLoop.RunAsync(ConsumeUntilChannelLostAsync, error => Log.ConsumerReopening(logger, error), stoppingToken);
     }
 
     private async Task ConsumeUntilChannelLostAsync(CancellationToken stoppingToken)
