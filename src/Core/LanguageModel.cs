@@ -1,6 +1,6 @@
 using FineTuneMesh.Core.Generation;
 using FineTuneMesh.Core.Modeling;
-using FineTuneMesh.Core.Prompts;
+using FineTuneMesh.Prompts;
 using FineTuneMesh.Core.Tokenization;
 using static TorchSharp.torch;
 

@@ -86,7 +86,7 @@ public sealed class GenerateTests(TinyModelFixture tiny)
         using var call = tiny.Server.Client.Generate(request);
         var streamed = await StreamedGeneration.ReadAsync(call);
 
-        var expected = tiny.Reference.EncodeChat([new Core.Prompts.ChatMessage("user", "Hello")]).Count;
+        var expected = tiny.Reference.EncodeChat([new Prompts.ChatMessage("user", "Hello")]).Count;
         Assert.Equal(expected, Assert.Single(streamed.Summaries).PromptTokens);
     }
 

@@ -69,7 +69,7 @@ public sealed class OpenAiApiTests(TinyModelFixture tiny)
     public async Task AChatCompletionEqualsTheEnginesOwnAndReportsUsage()
     {
         using var http = tiny.Server.CreateHttpClient();
-        var expectedPrompt = tiny.Reference.EncodeChat([new Core.Prompts.ChatMessage("user", "Hello")]);
+        var expectedPrompt = tiny.Reference.EncodeChat([new Prompts.ChatMessage("user", "Hello")]);
         var (expected, _) = await tiny.Reference.Generator.GenerateAsync(expectedPrompt,
             tiny.Reference.DefaultSampling() with { Temperature = 0, MaxNewTokens = 12 });
 

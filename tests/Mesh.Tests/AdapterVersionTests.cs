@@ -1,5 +1,6 @@
 using FineTuneMesh.Mesh.Adapters;
 using FineTuneMesh.Mesh.Jobs;
+using FineTuneMesh.Storage;
 
 namespace FineTuneMesh.Mesh.Tests;
 

@@ -1,6 +1,6 @@
 using Aspire.Hosting;
 using Aspire.Hosting.Testing;
-using FineTuneMesh.Mesh.Storage;
+using FineTuneMesh.Storage;
 using RabbitMQ.Client;
 
 namespace FineTuneMesh.Mesh.Tests;
@@ -56,9 +56,9 @@ public class MeshApp : IAsyncLifetime
 
         Gateway = App.CreateHttpClient("gateway");
         Gateway.Timeout = TimeSpan.FromMinutes(2);
-        var storage = await App.GetConnectionStringAsync(MeshExtensions.StorageConnectionName, start.Token);
+        var storage = await App.GetConnectionStringAsync(MeshConnections.Storage, start.Token);
         Store = new ArtifactStore(StorageConnection.Parse(storage!));
-        var messaging = await App.GetConnectionStringAsync(MeshExtensions.MessagingConnectionName, start.Token);
+        var messaging = await App.GetConnectionStringAsync(MeshConnections.Messaging, start.Token);
         Broker = await new ConnectionFactory { Uri = new Uri(messaging!) }.CreateConnectionAsync(start.Token);
     }
 

@@ -1,5 +1,5 @@
 using FineTuneMesh.Core.Checkpoints;
-using FineTuneMesh.Mesh.Models;
+using FineTuneMesh.BaseModels;
 using FineTuneMesh.ServiceDefaults;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;

@@ -1,6 +1,7 @@
 using System.Text;
 using FineTuneMesh.Mesh.Jobs;
-using FineTuneMesh.Mesh.Messaging;
+using FineTuneMesh.Messaging;
+using FineTuneMesh.Storage;
 using RabbitMQ.Client;
 
 namespace FineTuneMesh.Mesh.Tests;
@@ -32,7 +33,7 @@ public sealed class QueueTests(MeshApp mesh)
         var record = await mesh.Gateway.WaitForFinalAsync(id);
         Assert.True(record.Status == JobStatus.Succeeded, record.Error);
         Assert.Equal(1, record.Attempts);
-        Assert.Equal([1], await new Adapters.AdapterCatalog(mesh.Store).VersionsAsync(adapter));
+        Assert.Equal([1], await new Storage.AdapterCatalog(mesh.Store).VersionsAsync(adapter));
     }
 
     [Fact]

@@ -60,7 +60,7 @@ public sealed class SynthToTrainingTests(MeshApp mesh)
         var training = await mesh.Gateway.WaitForFinalAsync($"synth-{synthId}");
         Assert.True(training.Status == JobStatus.Succeeded, training.Error);
         Assert.Equal(adapter, training.Adapter!.Name);
-        Assert.Equal(22, (await new Adapters.AdapterCatalog(mesh.Store).GetAsync(adapter))!.Metrics.TrainExamples
-            + (await new Adapters.AdapterCatalog(mesh.Store).GetAsync(adapter))!.Metrics.EvalExamples);
+        Assert.Equal(22, (await new Storage.AdapterCatalog(mesh.Store).GetAsync(adapter))!.Metrics.TrainExamples
+            + (await new Storage.AdapterCatalog(mesh.Store).GetAsync(adapter))!.Metrics.EvalExamples);
     }
 }

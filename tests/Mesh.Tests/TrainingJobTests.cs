@@ -5,8 +5,8 @@ using FineTuneMesh.Core;
 using FineTuneMesh.Core.Lora;
 using FineTuneMesh.Mesh.Adapters;
 using FineTuneMesh.Mesh.Jobs;
-using FineTuneMesh.Mesh.Models;
-using FineTuneMesh.Mesh.Storage;
+using FineTuneMesh.BaseModels;
+using FineTuneMesh.Storage;
 using static TorchSharp.torch;
 
 namespace FineTuneMesh.Mesh.Tests;

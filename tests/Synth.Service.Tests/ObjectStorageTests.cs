@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
-using FineTuneMesh.Mesh.Storage;
+using FineTuneMesh.Storage;
 using FineTuneMesh.Synth.Service.Jobs;
 using FineTuneMesh.Synth.Service.Tests.Loopback;
 

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using FineTuneMesh.Core.Prompts;
+using FineTuneMesh.Prompts;
 
 namespace FineTuneMesh.Synth.Service.Tests;
 

@@ -26,8 +26,8 @@ public static class InfrastructureExtensions
             InfrastructureMode.Containers => AddContainers(builder),
             InfrastructureMode.Local => AddLocalExecutables(builder),
             _ => new MeshInfrastructure(
-                builder.AddConnectionString(MeshExtensions.MessagingConnectionName),
-                builder.AddConnectionString(MeshExtensions.StorageConnectionName), [], mode),
+                builder.AddConnectionString(MeshConnections.Messaging),
+                builder.AddConnectionString(MeshConnections.Storage), [], mode),
         };
     }
 
@@ -46,7 +46,7 @@ public static class InfrastructureExtensions
 
     private static MeshInfrastructure AddContainers(IDistributedApplicationBuilder builder)
     {
-        var rabbitMq = builder.AddRabbitMQ(MeshExtensions.MessagingConnectionName).WithDataVolume()
+        var rabbitMq = builder.AddRabbitMQ(MeshConnections.Messaging).WithDataVolume()
             // Jobs can train for hours before their ack; the default 30-minute consumer timeout would cancel them.
             .WithEnvironment("RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS", "-rabbit consumer_timeout 86400000");
         var secret = builder.AddParameter("minio-password", secret: true, value: "finetunemesh-dev-secret");
@@ -57,7 +57,7 @@ public static class InfrastructureExtensions
             .WithEnvironment("MINIO_ROOT_PASSWORD", secret)
             .WithHttpEndpoint(targetPort: 9000, name: "api")
             .WithHttpHealthCheck("/minio/health/live", endpointName: "api");
-        var storage = builder.AddConnectionString(MeshExtensions.StorageConnectionName, ReferenceExpression.Create(
+        var storage = builder.AddConnectionString(MeshConnections.Storage, ReferenceExpression.Create(
             $"Endpoint={minio.GetEndpoint("api")};AccessKey={S3AccessKey};SecretKey={secret}"));
         return new MeshInfrastructure(rabbitMq, storage, [rabbitMq, minio], InfrastructureMode.Containers);
     }
@@ -73,14 +73,14 @@ public static class InfrastructureExtensions
         var rabbitMq = builder.AddExecutable("rabbitmq", Path.Combine(scripts, "rabbitmq.sh"), scripts, Path.Combine(data, "rabbitmq"))
             .WithEndpoint(name: "amqp", scheme: "tcp", env: "RABBITMQ_NODE_PORT", isProxied: false);
         var amqp = rabbitMq.GetEndpoint("amqp");
-        var messaging = builder.AddConnectionString(MeshExtensions.MessagingConnectionName, ReferenceExpression.Create(
+        var messaging = builder.AddConnectionString(MeshConnections.Messaging, ReferenceExpression.Create(
             $"amqp://guest:guest@127.0.0.1:{amqp.Property(EndpointProperty.Port)}/"));
         rabbitMq.WithTcpHealthCheck(amqp);
 
         var s3 = builder.AddExecutable("s3", Path.Combine(scripts, "s3.sh"), scripts, Path.Combine(data, "s3"))
             .WithHttpEndpoint(name: "http", env: "PORT", isProxied: false);
         var s3Endpoint = s3.GetEndpoint("http");
-        var storage = builder.AddConnectionString(MeshExtensions.StorageConnectionName, ReferenceExpression.Create(
+        var storage = builder.AddConnectionString(MeshConnections.Storage, ReferenceExpression.Create(
             $"Endpoint={s3Endpoint};AccessKey=S3RVER;SecretKey=S3RVER"));
         s3.WithTcpHealthCheck(s3Endpoint);
 

@@ -1,5 +1,5 @@
 using FineTuneMesh.Core.Generation;
-using FineTuneMesh.Core.Prompts;
+using FineTuneMesh.Prompts;
 using Spectre.Console;
 using Spectre.Console.Cli;
 

@@ -3,7 +3,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using FineTuneMesh.Core.Evaluation;
-using FineTuneMesh.Core.Prompts;
+using FineTuneMesh.Prompts;
 using Spectre.Console;
 using Spectre.Console.Cli;
 

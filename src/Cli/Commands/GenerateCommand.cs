@@ -1,6 +1,6 @@
 using System.ComponentModel;
 using FineTuneMesh.Core.Generation;
-using FineTuneMesh.Core.Prompts;
+using FineTuneMesh.Prompts;
 using Spectre.Console.Cli;
 
 namespace FineTuneMesh.Cli.Commands;

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using FineTuneMesh.Core;
 using FineTuneMesh.Core.Lora;
-using FineTuneMesh.Core.Prompts;
+using FineTuneMesh.Prompts;
 using FineTuneMesh.Core.Training;
 using static TorchSharp.torch;
 

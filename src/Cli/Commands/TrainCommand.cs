@@ -2,7 +2,7 @@ using System.ComponentModel;
 using FineTuneMesh.Core.Hub;
 using FineTuneMesh.Core.Lora;
 using FineTuneMesh.Core.Modeling;
-using FineTuneMesh.Core.Prompts;
+using FineTuneMesh.Prompts;
 using FineTuneMesh.Core.Training;
 using Spectre.Console;
 using Spectre.Console.Cli;

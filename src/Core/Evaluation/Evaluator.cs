@@ -1,5 +1,5 @@
 using FineTuneMesh.Core.Generation;
-using FineTuneMesh.Core.Prompts;
+using FineTuneMesh.Prompts;
 
 namespace FineTuneMesh.Core.Evaluation;
 

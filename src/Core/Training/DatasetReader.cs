@@ -1,6 +1,6 @@
 using System.Text.Json;
 using FineTuneMesh.Core.Data;
-using FineTuneMesh.Core.Prompts;
+using FineTuneMesh.Prompts;
 using FineTuneMesh.Core.Tokenization;
 
 namespace FineTuneMesh.Core.Training;

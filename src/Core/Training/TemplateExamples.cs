@@ -1,4 +1,4 @@
-using FineTuneMesh.Core.Prompts;
+using FineTuneMesh.Prompts;
 using FineTuneMesh.Core.Tokenization;
 
 namespace FineTuneMesh.Core.Training;

@@ -13,4 +13,4 @@ public sealed record InferenceInfo(
     string? Dtype,
     bool Fallback,
     string? FallbackReason,
-    Mesh.Models.ComputeChoice? Compute);
+    Mesh.Jobs.ComputeChoice? Compute);

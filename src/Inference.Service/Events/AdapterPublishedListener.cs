@@ -1,5 +1,5 @@
 using FineTuneMesh.Mesh.Jobs;
-using FineTuneMesh.Mesh.Messaging;
+using FineTuneMesh.Messaging;
 using FineTuneMesh.Inference.Service.Models;
 using RabbitMQ.Client;
 

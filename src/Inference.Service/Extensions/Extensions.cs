@@ -1,9 +1,12 @@
+using FineTuneMesh.BaseModels;
 using FineTuneMesh.Inference.Service.Events;
 using FineTuneMesh.Inference.Service.Generation;
 using FineTuneMesh.Inference.Service.Grpc;
 using FineTuneMesh.Inference.Service.Models;
 using FineTuneMesh.Inference.Service.Telemetry;
 using FineTuneMesh.Mesh;
+using FineTuneMesh.Messaging;
+using FineTuneMesh.Storage;
 
 namespace FineTuneMesh.Inference.Service.Extensions;
 
@@ -23,13 +26,13 @@ public static class Extensions
         builder.Services.AddHealthChecks().AddCheck<BaseModelHealthCheck>("base-model");
         // Inside the mesh, adapters come from object storage and arrive with the trainers' events;
         // standalone (no connection strings), only the local adapters root is served.
-        if (!string.IsNullOrEmpty(builder.Configuration.GetConnectionString(MeshExtensions.StorageConnectionName)))
+        if (!string.IsNullOrEmpty(builder.Configuration.GetConnectionString(MeshConnections.Storage)))
         {
             builder.AddArtifactStore();
             builder.Services.AddSingleton<StoredAdapters>();
         }
 
-        if (!string.IsNullOrEmpty(builder.Configuration.GetConnectionString(MeshExtensions.MessagingConnectionName)))
+        if (!string.IsNullOrEmpty(builder.Configuration.GetConnectionString(MeshConnections.Messaging)))
         {
             builder.AddMeshMessaging();
             builder.Services.AddHostedService<AdapterPublishedListener>();

@@ -1,4 +1,4 @@
-using CoreChatMessage = FineTuneMesh.Core.Prompts.ChatMessage;
+using CoreChatMessage = FineTuneMesh.Prompts.ChatMessage;
 using CoreDelta = FineTuneMesh.Core.Generation.TokenDelta;
 using CoreFinishReason = FineTuneMesh.Core.Generation.FinishReason;
 using CoreSummary = FineTuneMesh.Core.Generation.GenerationSummary;

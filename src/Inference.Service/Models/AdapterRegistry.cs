@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using FineTuneMesh.BaseModels;
 using FineTuneMesh.Core;
 using FineTuneMesh.Core.Lora;
 using FineTuneMesh.Mesh.Adapters;

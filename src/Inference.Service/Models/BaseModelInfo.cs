@@ -12,5 +12,5 @@ public sealed record BaseModelInfo(string? Requested, string Folder, string DTyp
     public string? BaseName { get; init; }
 
     /// <summary>The dtypes chosen for this CPU, and why.</summary>
-    public Mesh.Models.ComputeChoice? Compute { get; init; }
+    public Mesh.Jobs.ComputeChoice? Compute { get; init; }
 }

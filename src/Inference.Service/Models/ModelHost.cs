@@ -1,7 +1,8 @@
 using System.Diagnostics;
+using FineTuneMesh.BaseModels;
 using FineTuneMesh.Core;
 using FineTuneMesh.Core.Modeling;
-using FineTuneMesh.Mesh.Models;
+using FineTuneMesh.Mesh.Jobs;
 using FineTuneMesh.ServiceDefaults;
 using static TorchSharp.torch;
 

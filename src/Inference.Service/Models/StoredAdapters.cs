@@ -1,6 +1,7 @@
+using FineTuneMesh.BaseModels;
 using FineTuneMesh.Mesh.Adapters;
 using FineTuneMesh.Mesh.Jobs;
-using FineTuneMesh.Mesh.Models;
+using FineTuneMesh.Storage;
 
 namespace FineTuneMesh.Inference.Service.Models;
 

@@ -9,6 +9,9 @@ namespace FineTuneMesh.Mesh.Adapters;
 /// </summary>
 public sealed record AdapterManifest
 {
+    /// <summary>PEFT's name for the weights file, whose checksum identifies a version.</summary>
+    public const string WeightsFileName = "adapter_model.safetensors";
+
     public required string Name { get; init; }
     public required int Version { get; init; }
     public required string JobId { get; init; }
@@ -22,11 +25,14 @@ public sealed record AdapterManifest
     public DateTimeOffset CreatedAt { get; init; }
 
     /// <summary>The dtypes the adapter was trained in, and the CPU that chose them.</summary>
-    public Models.ComputeChoice? Compute { get; init; }
+    public ComputeChoice? Compute { get; init; }
 
     [JsonIgnore]
-    public string Prefix => AdapterCatalog.VersionPrefix(Name, Version);
+    public string Prefix => VersionPrefix(Name, Version);
+
+    /// <summary>Where a version's files live in the adapters bucket.</summary>
+    public static string VersionPrefix(string name, int version) => $"{name}/v{version}/";
 
     public AdapterVersionRef ToRef() =>
-        new(Name, Version, Files.FirstOrDefault(f => f.Name == Core.Lora.AdapterFiles.WeightsFileName)?.Sha256 ?? "");
+        new(Name, Version, Files.FirstOrDefault(f => f.Name == WeightsFileName)?.Sha256 ?? "");
 }

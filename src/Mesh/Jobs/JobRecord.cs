@@ -22,7 +22,7 @@ public sealed record JobRecord
     public string? Worker { get; init; }
 
     /// <summary>The dtypes the last attempt trained in, why, and on which CPU.</summary>
-    public Models.ComputeChoice? Compute { get; init; }
+    public ComputeChoice? Compute { get; init; }
 
     /// <summary>How many times a worker has started this job (a resumed job counts again).</summary>
     public int Attempts { get; init; }

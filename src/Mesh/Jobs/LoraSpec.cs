@@ -1,5 +1,3 @@
-using FineTuneMesh.Core.Lora;
-
 namespace FineTuneMesh.Mesh.Jobs;
 
 /// <summary>The LoRA part of a job, with PEFT's defaults for what it leaves out.</summary>
@@ -12,6 +10,4 @@ public sealed record LoraSpec
 
     /// <summary>The decoder layers to adapt (PEFT's layers_to_transform); null for every layer.</summary>
     public IReadOnlyList<int>? LayersToTransform { get; init; }
-
-    public LoraSettings ToSettings() => new() { Rank = Rank, Alpha = Alpha, Dropout = Dropout, TargetModules = Targets, LayersToTransform = LayersToTransform };
 }

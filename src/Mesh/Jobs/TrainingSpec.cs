@@ -1,5 +1,3 @@
-using FineTuneMesh.Core.Training;
-
 namespace FineTuneMesh.Mesh.Jobs;
 
 /// <summary>The optimiser and run settings of a job; the CLI's defaults for what it leaves out.</summary>
@@ -26,20 +24,4 @@ public sealed record TrainingSpec
 
     /// <summary>auto, fp32, bf16 or fp16; null means the trainer's FINETUNE_DTYPE (auto by default).</summary>
     public string? DType { get; init; }
-
-    public TrainingOptions ToOptions() => new()
-    {
-        LearningRate = LearningRate,
-        Epochs = Epochs,
-        BatchSize = BatchSize,
-        GradientAccumulation = GradientAccumulation,
-        MaxSequenceLength = MaxSequenceLength,
-        Seed = Seed,
-        Schedule = Schedule,
-        WarmupFraction = WarmupFraction,
-        WeightDecay = WeightDecay,
-        EvalEverySteps = EvalEverySteps,
-        EarlyStoppingPatience = EarlyStoppingPatience,
-        CheckpointEverySteps = CheckpointEverySteps,
-    };
 }

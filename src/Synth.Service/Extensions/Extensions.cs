@@ -1,4 +1,5 @@
 using FineTuneMesh.Mesh;
+using FineTuneMesh.Storage;
 using FineTuneMesh.Synth.Service.Generation;
 using FineTuneMesh.Synth.Service.Jobs;
 using FineTuneMesh.Synth.Service.Providers;
@@ -41,7 +42,7 @@ public static class Extensions
         builder.Services.AddSingleton<SynthJobQueue>();
         // Object storage when the AppHost (or configuration) gives the mesh's connection string;
         // otherwise a local folder, so the service also runs on its own.
-        if (!string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(MeshExtensions.StorageConnectionName)))
+        if (!string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(MeshConnections.Storage)))
         {
             builder.AddArtifactStore();
             builder.Services.AddSingleton<IObjectStore, ArtifactObjectStore>();

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using FineTuneMesh.Core.Prompts;
+using FineTuneMesh.Prompts;
 using FineTuneMesh.Synth.Service.Providers;
 
 namespace FineTuneMesh.Synth.Service.Generation;

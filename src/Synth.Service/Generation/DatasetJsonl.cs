@@ -1,5 +1,5 @@
 using System.Text;
-using FineTuneMesh.Core.Prompts;
+using FineTuneMesh.Prompts;
 
 namespace FineTuneMesh.Synth.Service.Generation;
 

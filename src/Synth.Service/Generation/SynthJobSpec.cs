@@ -1,4 +1,4 @@
-using FineTuneMesh.Core.Prompts;
+using FineTuneMesh.Prompts;
 using FineTuneMesh.Synth.Service.Jobs;
 using FineTuneMesh.Synth.Service.Providers;
 using FineTuneMesh.Synth.Service.Quality;

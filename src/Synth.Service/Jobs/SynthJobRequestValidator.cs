@@ -1,4 +1,4 @@
-using FineTuneMesh.Core.Prompts;
+using FineTuneMesh.Prompts;
 using FineTuneMesh.Mesh.Jobs;
 using FineTuneMesh.Synth.Service.Generation;
 using FineTuneMesh.Synth.Service.Providers;

@@ -1,4 +1,4 @@
-using FineTuneMesh.Core.Prompts;
+using FineTuneMesh.Prompts;
 
 namespace FineTuneMesh.Synth.Service.Quality;
 

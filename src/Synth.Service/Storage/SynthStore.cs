@@ -1,5 +1,5 @@
 using System.Text.Json;
-using FineTuneMesh.Mesh.Storage;
+using FineTuneMesh.Storage;
 using FineTuneMesh.Synth.Service.Jobs;
 using FineTuneMesh.Synth.Service.Quality;
 

@@ -1,6 +1,5 @@
-using FineTuneMesh.Mesh.Adapters;
 using FineTuneMesh.Mesh.Jobs;
-using FineTuneMesh.Mesh.Storage;
+using FineTuneMesh.Storage;
 
 namespace FineTuneMesh.Trainer.Worker.Apis;
 

@@ -1,4 +1,4 @@
-using FineTuneMesh.Mesh.Storage;
+using FineTuneMesh.Storage;
 using FineTuneMesh.Trainer.Worker.Jobs;
 using Microsoft.Extensions.Options;
 

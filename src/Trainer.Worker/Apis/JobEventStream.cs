@@ -1,7 +1,8 @@
 using System.Threading.Channels;
 using FineTuneMesh.Mesh;
 using FineTuneMesh.Mesh.Jobs;
-using FineTuneMesh.Mesh.Messaging;
+using FineTuneMesh.Messaging;
+using FineTuneMesh.Storage;
 using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
 

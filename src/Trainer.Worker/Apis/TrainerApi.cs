@@ -1,5 +1,6 @@
+using FineTuneMesh.BaseModels;
 using FineTuneMesh.Core.Modeling;
-using FineTuneMesh.Mesh.Models;
+using FineTuneMesh.Mesh.Jobs;
 using FineTuneMesh.ServiceDefaults;
 
 namespace FineTuneMesh.Trainer.Worker.Apis;

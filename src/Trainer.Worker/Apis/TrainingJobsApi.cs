@@ -1,5 +1,6 @@
 using FineTuneMesh.Mesh.Jobs;
-using FineTuneMesh.Mesh.Messaging;
+using FineTuneMesh.Messaging;
+using FineTuneMesh.Storage;
 using FineTuneMesh.Trainer.Worker.Jobs;
 using Microsoft.Extensions.Options;
 

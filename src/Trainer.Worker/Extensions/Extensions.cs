@@ -1,4 +1,7 @@
+using FineTuneMesh.BaseModels;
 using FineTuneMesh.Mesh;
+using FineTuneMesh.Messaging;
+using FineTuneMesh.Storage;
 using FineTuneMesh.Trainer.Worker.Apis;
 using FineTuneMesh.Trainer.Worker.Jobs;
 using FineTuneMesh.Trainer.Worker.Worker;

@@ -1,4 +1,4 @@
-using FineTuneMesh.Mesh.Models;
+using FineTuneMesh.BaseModels;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace FineTuneMesh.Trainer.Worker.Jobs;

@@ -2,8 +2,8 @@ using System.Diagnostics;
 using System.Text.Json;
 using FineTuneMesh.Mesh;
 using FineTuneMesh.Mesh.Jobs;
-using FineTuneMesh.Mesh.Messaging;
-using FineTuneMesh.Mesh.Storage;
+using FineTuneMesh.Messaging;
+using FineTuneMesh.Storage;
 using FineTuneMesh.Trainer.Worker.Telemetry;
 
 namespace FineTuneMesh.Trainer.Worker.Jobs;

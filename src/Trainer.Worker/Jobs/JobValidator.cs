@@ -1,12 +1,12 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using FineTuneMesh.Core.Prompts;
+using FineTuneMesh.Prompts;
 using FineTuneMesh.Core.Training;
 using FineTuneMesh.Mesh;
 using FineTuneMesh.Mesh.Jobs;
-using FineTuneMesh.Mesh.Models;
-using FineTuneMesh.Mesh.Storage;
+using FineTuneMesh.BaseModels;
+using FineTuneMesh.Storage;
 using Microsoft.Extensions.Options;
 
 namespace FineTuneMesh.Trainer.Worker.Jobs;

@@ -1,5 +1,5 @@
 using FineTuneMesh.Mesh.Jobs;
-using FineTuneMesh.Mesh.Models;
+using FineTuneMesh.BaseModels;
 
 namespace FineTuneMesh.Trainer.Worker.Jobs;
 

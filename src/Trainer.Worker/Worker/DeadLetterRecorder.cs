@@ -1,5 +1,6 @@
 using FineTuneMesh.Mesh.Jobs;
-using FineTuneMesh.Mesh.Messaging;
+using FineTuneMesh.Messaging;
+using FineTuneMesh.Storage;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 

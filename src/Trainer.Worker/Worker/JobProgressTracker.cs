@@ -1,9 +1,8 @@
 using System.Diagnostics;
 using FineTuneMesh.Core.Training;
 using FineTuneMesh.Mesh.Jobs;
-using FineTuneMesh.Mesh.Messaging;
-using FineTuneMesh.Mesh.Models;
-using FineTuneMesh.Mesh.Storage;
+using FineTuneMesh.Messaging;
+using FineTuneMesh.Storage;
 using FineTuneMesh.Trainer.Worker.Telemetry;
 
 namespace FineTuneMesh.Trainer.Worker.Worker;

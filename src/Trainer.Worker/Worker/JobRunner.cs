@@ -1,11 +1,12 @@
+using FineTuneMesh.BaseModels;
 using FineTuneMesh.Core;
 using FineTuneMesh.Core.Lora;
 using FineTuneMesh.Core.Modeling;
-using FineTuneMesh.Core.Prompts;
 using FineTuneMesh.Core.Training;
 using FineTuneMesh.Mesh.Adapters;
-using FineTuneMesh.Mesh.Models;
-using FineTuneMesh.Mesh.Storage;
+using FineTuneMesh.Mesh.Jobs;
+using FineTuneMesh.Prompts;
+using FineTuneMesh.Storage;
 using FineTuneMesh.Trainer.Worker.Telemetry;
 using Microsoft.Extensions.Options;
 

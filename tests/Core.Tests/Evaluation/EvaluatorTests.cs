@@ -1,7 +1,7 @@
 using FineTuneMesh.Core.Evaluation;
 using FineTuneMesh.Core.Generation;
 using FineTuneMesh.Core.Lora;
-using FineTuneMesh.Core.Prompts;
+using FineTuneMesh.Prompts;
 using FineTuneMesh.Core.Training;
 using Xunit.Abstractions;
 

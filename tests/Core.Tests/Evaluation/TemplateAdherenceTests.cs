@@ -1,6 +1,6 @@
 using FineTuneMesh.Core.Evaluation;
 using FineTuneMesh.Core.Generation;
-using FineTuneMesh.Core.Prompts;
+using FineTuneMesh.Prompts;
 
 namespace FineTuneMesh.Core.Tests.Evaluation;
 

@@ -1,6 +1,6 @@
 using FineTuneMesh.Core.Generation;
 using FineTuneMesh.Core.Lora;
-using FineTuneMesh.Core.Prompts;
+using FineTuneMesh.Prompts;
 using FineTuneMesh.Core.Training;
 using Xunit.Abstractions;
 

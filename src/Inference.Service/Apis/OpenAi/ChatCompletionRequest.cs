@@ -1,4 +1,4 @@
-using FineTuneMesh.Core.Prompts;
+using FineTuneMesh.Prompts;
 using FineTuneMesh.Inference.Service.Generation;
 
 namespace FineTuneMesh.Inference.Service.Apis.OpenAi;
