@@ -4,6 +4,7 @@ using System.Text;
 using FineTuneMesh.Storage;
 using FineTuneMesh.Synth.Service.Jobs;
 using FineTuneMesh.Synth.Service.Tests.Loopback;
+using FineTuneMesh.Tests.Shared;
 
 namespace FineTuneMesh.Synth.Service.Tests;
 

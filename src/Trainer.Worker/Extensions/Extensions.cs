@@ -35,6 +35,7 @@ public static class Extensions
         builder.Services.AddSingleton<JobEventStream>();
         builder.Services.AddSingleton<RunningJobs>();
         builder.Services.AddSingleton<JobRunner>();
+        builder.Services.AddSingleton<JobClaim>();
         builder.Services.AddHostedService<TrainingJobConsumer>();
         builder.Services.AddHostedService<CancelListener>();
         builder.Services.AddHostedService<DeadLetterRecorder>();

@@ -2,7 +2,6 @@ using FineTuneMesh.Mesh.Jobs;
 using FineTuneMesh.Messaging;
 using FineTuneMesh.Storage;
 using RabbitMQ.Client;
-using RabbitMQ.Client.Events;
 
 namespace FineTuneMesh.Trainer.Worker.Worker;
 
@@ -20,49 +19,29 @@ public sealed class DeadLetterRecorder(IConnection connection, JobStore jobs, Me
     private static readonly TimeSpan _retryDelay = TimeSpan.FromSeconds(2);
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        ChannelLoop.RunAsync(ConsumeUntilChannelLostAsync, error => Log.DeadLetterRecordingFailed(logger, error), stoppingToken);
+        WorkQueueConsumer.RunAsync(connection, MeshTopology.DeadLetterRecordsQueue, HandleAsync, error => Log.DeadLetterRecordingFailed(logger, error),
+            stoppingToken);
 
-    private async Task ConsumeUntilChannelLostAsync(CancellationToken stoppingToken)
-    {
-        using var channelLost = new CancellationTokenSource();
-        await using var channel = await connection.CreateChannelAsync(cancellationToken: stoppingToken);
-        channel.ChannelShutdownAsync += (_, _) => channelLost.CancelAsync();
-        await MeshTopology.DeclareAsync(channel, stoppingToken);
-        await channel.BasicQosAsync(prefetchSize: 0, prefetchCount: 1, global: false, stoppingToken);
-        var consumer = new AsyncEventingBasicConsumer(channel);
-        consumer.ReceivedAsync += (_, delivery) => HandleAsync(channel, delivery, stoppingToken);
-        await channel.BasicConsumeAsync(MeshTopology.DeadLetterRecordsQueue, autoAck: false, consumer, stoppingToken);
-        using var stopOrLoss = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, channelLost.Token);
-        try
-        {
-            await Task.Delay(Timeout.Infinite, stopOrLoss.Token);
-        }
-        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
-        {
-            // The channel is gone: open another.
-        }
-    }
-
-    private async Task HandleAsync(IChannel channel, BasicDeliverEventArgs delivery, CancellationToken stoppingToken)
+    private async Task HandleAsync(QueueDelivery delivery, CancellationToken channelLost, CancellationToken stoppingToken)
     {
         try
         {
             await RecordAsync(delivery, stoppingToken);
-            await channel.BasicAckAsync(delivery.DeliveryTag, multiple: false, CancellationToken.None);
+            await delivery.AckAsync();
         }
         catch (Exception e) when (!stoppingToken.IsCancellationRequested)
         {
             // Storage is down, most likely: keep the message and try again shortly.
             Log.DeadLetterRecordingFailed(logger, e.Message);
             await Task.Delay(_retryDelay, stoppingToken);
-            await channel.BasicNackAsync(delivery.DeliveryTag, multiple: false, requeue: true, CancellationToken.None);
+            await delivery.RequeueAsync();
         }
     }
 
-    private async Task RecordAsync(BasicDeliverEventArgs delivery, CancellationToken stoppingToken)
+    private async Task RecordAsync(QueueDelivery delivery, CancellationToken stoppingToken)
     {
         var spec = JobMessages.TryReadSpec(delivery);
-        if (spec is null && delivery.BasicProperties.MessageId is null)
+        if (spec is null && delivery.MessageId is null)
         {
             // Not a job at all (a poison message): there is no record to update.
             return;
@@ -85,7 +64,7 @@ public sealed class DeadLetterRecorder(IConnection connection, JobStore jobs, Me
             return;
         }
 
-        var error = Reason(JobMessages.DeathReason(delivery));
+        var error = Reason(delivery.DeathReason);
         var failed = record with { Status = JobStatus.Failed, FinishedAt = DateTimeOffset.UtcNow, Worker = null, Error = error };
         await jobs.SaveAsync(failed, stoppingToken);
         await publisher.PublishEventAsync(new JobEvent

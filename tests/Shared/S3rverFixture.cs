@@ -2,15 +2,15 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace FineTuneMesh.Synth.Service.Tests;
+namespace FineTuneMesh.Tests.Shared;
 
 /// <summary>
 /// The npm S3 server the mesh uses without Docker (tools/local-servers, installed by test.sh and
-/// run.sh), started on a free port with a fresh data folder for one test class.
+/// run.sh), started on a free port with a fresh data folder for one test class. Compiled into each test project that needs a real S3 server without the AppHost.
 /// </summary>
 public sealed class S3rverFixture : IAsyncLifetime
 {
-    private readonly TempFolder _data = new();
+    private readonly string _data = Path.Combine(Path.GetTempPath(), "ftm-tests", "s3rver-" + Guid.NewGuid().ToString("N"));
     private Process? _process;
 
     public int Port { get; } = FreePort();
@@ -20,6 +20,7 @@ public sealed class S3rverFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
+        Directory.CreateDirectory(_data);
         var root = RepoRoot();
         var server = Path.Combine(root, "tools", "local-servers", "node_modules", "s3rver", "bin", "s3rver.js");
         if (!File.Exists(server))
@@ -27,7 +28,7 @@ public sealed class S3rverFixture : IAsyncLifetime
             throw new InvalidOperationException($"{server} is missing: run 'npm ci --prefix tools/local-servers' (test.sh does).");
         }
 
-        _process = Process.Start(new ProcessStartInfo("node", [server, "-d", _data.Path, "-a", "127.0.0.1", "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--silent"])
+        _process = Process.Start(new ProcessStartInfo("node", [server, "-d", _data, "-a", "127.0.0.1", "-p", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--silent"])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -57,7 +58,10 @@ public sealed class S3rverFixture : IAsyncLifetime
         }
 
         _process?.Dispose();
-        _data.Dispose();
+        if (Directory.Exists(_data))
+        {
+            Directory.Delete(_data, recursive: true);
+        }
     }
 
     private static int FreePort()
