@@ -1,7 +1,11 @@
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
 using System.Threading.Channels;
 using FineTuneMesh.Mesh;
 using FineTuneMesh.Mesh.Jobs;
 using FineTuneMesh.Messaging;
+using FineTuneMesh.ServiceDefaults;
 using FineTuneMesh.Storage;
 using Microsoft.Extensions.Options;
 using RabbitMQ.Client;
@@ -20,26 +24,15 @@ public sealed class JobEventStream(IConnection connection, JobStore jobs, IOptio
     // Each stream holds a channel of the connection the consumer also needs: a bounded number of them.
     private readonly SemaphoreSlim _slots = new(options.Value.MaxEventStreams, options.Value.MaxEventStreams);
 
-    /// <summary>False, without writing anything, when every stream slot is taken.</summary>
-    public async Task<bool> TryWriteAsync(HttpResponse response, string jobId, CancellationToken cancellationToken)
-    {
-        if (!_slots.Wait(0, CancellationToken.None))
-        {
-            return false;
-        }
+    /// <summary>One stream's place, to dispose when its response ends; null when every place is taken.</summary>
+    public IDisposable? TryTakeSlot() => _slots.Wait(0, CancellationToken.None) ? new Slot(_slots) : null;
 
-        try
-        {
-            await WriteAsync(response, jobId, cancellationToken);
-            return true;
-        }
-        finally
-        {
-            _slots.Release();
-        }
-    }
-
-    private async Task WriteAsync(HttpResponse response, string jobId, CancellationToken cancellationToken)
+    /// <summary>The job's events as ASP.NET Core writes them: <c>event: record</c>, then <c>event: {kind}</c>, data in the mesh's JSON.</summary>
+    /// <param name="jobId">A valid job id.</param>
+    /// <param name="keepAlive">Comments while no event comes, so no proxy on the way takes a quiet job for a dead stream.</param>
+    /// <param name="cancellationToken">The client leaving.</param>
+    public async IAsyncEnumerable<SseItem<string>> ReadAsync(string jobId, SseKeepAlive keepAlive,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var events = Channel.CreateUnbounded<JobEvent>();
         await using var subscription = await JobEventSubscription.OpenAsync(connection, jobId, "*", jobEvent =>
@@ -48,50 +41,60 @@ public sealed class JobEventStream(IConnection connection, JobStore jobs, IOptio
             return Task.CompletedTask;
         }, cancellationToken);
 
-        response.ContentType = "text/event-stream";
-        response.Headers.CacheControl = "no-cache";
         // Subscribed first, read second: nothing that happens in between is missed.
         var record = await jobs.GetAsync(jobId, cancellationToken);
         if (record is null)
         {
-            return;
+            yield break;
         }
 
-        await SendAsync(response, "record", MeshJson.Serialize(record), cancellationToken);
+        yield return new SseItem<string>(JsonSerializer.Serialize(record, MeshJson.Options), "record");
         if (record.IsFinal)
         {
-            return;
+            yield break;
         }
 
         while (!cancellationToken.IsCancellationRequested)
         {
-            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            wait.CancelAfter(_keepAlive);
-            JobEvent jobEvent;
-            try
+            if (await NextAsync(events.Reader, cancellationToken) is not { } jobEvent)
             {
-                jobEvent = await events.Reader.ReadAsync(wait.Token);
-            }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                await response.WriteAsync(": keep-alive\n\n", cancellationToken);
-                await response.Body.FlushAsync(cancellationToken);
+                await keepAlive.WriteAsync(cancellationToken);
                 continue;
             }
 
-            await SendAsync(response, jobEvent.Kind, MeshJson.Serialize(jobEvent), cancellationToken);
+            yield return new SseItem<string>(JsonSerializer.Serialize(jobEvent, MeshJson.Options), jobEvent.Kind);
             if (jobEvent.Status is JobStatus.Succeeded or JobStatus.Failed or JobStatus.Cancelled)
             {
-                return;
+                yield break;
             }
         }
     }
 
-    private static async Task SendAsync(HttpResponse response, string eventName, byte[] json, CancellationToken cancellationToken)
+    /// <summary>The next event, or null when none came within the keep-alive interval.</summary>
+    private static async Task<JobEvent?> NextAsync(ChannelReader<JobEvent> events, CancellationToken cancellationToken)
     {
-        await response.WriteAsync($"event: {eventName}\ndata: ", cancellationToken);
-        await response.Body.WriteAsync(json, cancellationToken);
-        await response.WriteAsync("\n\n", cancellationToken);
-        await response.Body.FlushAsync(cancellationToken);
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        wait.CancelAfter(_keepAlive);
+        try
+        {
+            return await events.ReadAsync(wait.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
+    private sealed class Slot(SemaphoreSlim slots) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                slots.Release();
+            }
+        }
     }
 }

@@ -1,5 +1,6 @@
 using FineTuneMesh.Mesh.Jobs;
 using FineTuneMesh.Messaging;
+using FineTuneMesh.ServiceDefaults;
 using FineTuneMesh.Storage;
 using FineTuneMesh.Trainer.Worker.Jobs;
 using Microsoft.Extensions.Options;
@@ -123,8 +124,12 @@ public static class TrainingJobsApi
             return ApiErrors.NotFound($"no training job '{id}'.");
         }
 
-        return await stream.TryWriteAsync(context.Response, id, cancellationToken)
-            ? Results.Empty
-            : ApiErrors.Unavailable("too many event streams are open on this trainer; poll GET /api/train/jobs/{id} or retry shortly.");
+        if (stream.TryTakeSlot() is not { } slot)
+        {
+            return ApiErrors.Unavailable("too many event streams are open on this trainer; poll GET /api/train/jobs/{id} or retry shortly.");
+        }
+
+        context.Response.RegisterForDispose(slot);
+        return TypedResults.ServerSentEvents(stream.ReadAsync(id, new SseKeepAlive(context.Response), cancellationToken));
     }
 }
