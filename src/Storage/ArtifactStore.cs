@@ -6,6 +6,8 @@ using Amazon.S3;
 using Amazon.S3.Model;
 using FineTuneMesh.Mesh;
 using FineTuneMesh.ServiceDefaults;
+using Polly;
+using Polly.Retry;
 
 namespace FineTuneMesh.Storage;
 
@@ -17,7 +19,31 @@ namespace FineTuneMesh.Storage;
 public sealed class ArtifactStore : IDisposable
 {
     public const string Sha256Metadata = "sha256";
-    private const int ReadAttempts = 4;
+
+    // Some servers are not atomic (s3rver): a read racing a write can come back garbled (a body that
+    // ends early, fails the SDK's own MD5 check, carries a half-written ETag or does not match its
+    // stored SHA-256), and so can a write racing another. Both are races, not corruption: each is
+    // tried again after 100, 200 and 300 ms before it counts as a failure.
+    private static readonly RetryStrategyOptions _raceRetry = new()
+    {
+        ShouldHandle = new PredicateBuilder().Handle<Exception>(e => e is not OperationCanceledException),
+        MaxRetryAttempts = 3,
+        BackoffType = DelayBackoffType.Linear,
+        Delay = TimeSpan.FromMilliseconds(100),
+    };
+
+    private static readonly ResiliencePipeline _rewrites = new ResiliencePipelineBuilder().AddRetry(_raceRetry).Build();
+
+    private static readonly ResiliencePipeline<StoredRead> _rereads = new ResiliencePipelineBuilder<StoredRead>()
+        .AddRetry(new RetryStrategyOptions<StoredRead>
+        {
+            ShouldHandle = new PredicateBuilder<StoredRead>().Handle<Exception>(e => e is not OperationCanceledException).HandleResult(r => !r.Intact),
+            MaxRetryAttempts = _raceRetry.MaxRetryAttempts,
+            BackoffType = _raceRetry.BackoffType,
+            Delay = _raceRetry.Delay,
+        })
+        .Build();
+
     private static readonly ActivitySource _activitySource = new(TelemetryNames.Storage);
     private readonly AmazonS3Client _client;
     private readonly Lock _probeLock = new();
@@ -67,7 +93,8 @@ public sealed class ArtifactStore : IDisposable
         activity?.SetTag("storage.key", key);
         activity?.SetTag("storage.size", bytes.Length);
         var sha256 = Convert.ToHexStringLower(SHA256.HashData(bytes.Span));
-        for (var attempt = 1; ; attempt++)
+        // A PUT racing another on the same key can come back garbled from a non-atomic server; the write is idempotent.
+        await _rewrites.ExecuteAsync(async token =>
         {
             using var body = new MemoryStream(bytes.ToArray(), writable: false);
             var request = new PutObjectRequest
@@ -79,17 +106,8 @@ public sealed class ArtifactStore : IDisposable
                 UseChunkEncoding = false,
             };
             request.Metadata[Sha256Metadata] = sha256;
-            try
-            {
-                await _client.PutObjectAsync(request, cancellationToken);
-                break;
-            }
-            catch (Exception e) when (attempt < ReadAttempts && e is not OperationCanceledException)
-            {
-                // A PUT racing another on the same key can come back garbled from a non-atomic server; the write is idempotent.
-                await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), cancellationToken);
-            }
-        }
+            await _client.PutObjectAsync(request, token);
+        }, cancellationToken);
 
         return new StoredObject(bucket, key, bytes.Length, sha256);
     }
@@ -207,41 +225,21 @@ public sealed class ArtifactStore : IDisposable
         using var activity = _activitySource.StartActivity("storage get");
         activity?.SetTag("storage.bucket", bucket);
         activity?.SetTag("storage.key", key);
-        for (var attempt = 1; ; attempt++)
+        StoredRead read;
+        try
         {
-            byte[]? bytes;
-            string? expected;
-            try
-            {
-                (bytes, expected) = await ReadAsync(bucket, key, cancellationToken);
-            }
-            catch (Exception e) when (attempt < ReadAttempts && e is not OperationCanceledException)
-            {
-                // The body ended early, failed the SDK's own MD5 check, or came with a half-written ETag:
-                // the same race as below.
-                await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), cancellationToken);
-                continue;
-            }
-            catch (Exception e) when (e is AmazonClientException or HttpIOException)
-            {
-                // Still garbled after every retry: two writes interleaved on a server that is not atomic.
-                throw new InvalidDataException($"s3://{bucket}/{key} cannot be read back intact ({e.Message}); the object is corrupt.", e);
-            }
-
-            if (bytes is null || string.IsNullOrEmpty(expected)
-                || string.Equals(expected, Convert.ToHexStringLower(SHA256.HashData(bytes)), StringComparison.Ordinal))
-            {
-                return bytes;
-            }
-
-            if (attempt == ReadAttempts)
-            {
-                throw new InvalidDataException(
-                    $"s3://{bucket}/{key}: the {bytes.Length} bytes read back do not match the SHA-256 stored with them ({expected}); the object is corrupt.");
-            }
-
-            await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), cancellationToken);
+            read = await _rereads.ExecuteAsync(async token => await ReadAsync(bucket, key, token), cancellationToken);
         }
+        catch (Exception e) when (e is AmazonClientException or HttpIOException)
+        {
+            // Still garbled after every retry: two writes interleaved on a server that is not atomic.
+            throw new InvalidDataException($"s3://{bucket}/{key} cannot be read back intact ({e.Message}); the object is corrupt.", e);
+        }
+
+        return read.Intact
+            ? read.Bytes
+            : throw new InvalidDataException(
+                $"s3://{bucket}/{key}: the {read.Bytes!.Length} bytes read back do not match the SHA-256 stored with them ({read.Sha256}); the object is corrupt.");
     }
 
     public async Task<T?> GetJsonAsync<T>(string bucket, string key, CancellationToken cancellationToken = default)
@@ -293,19 +291,26 @@ public sealed class ArtifactStore : IDisposable
 
     public void Dispose() => _client.Dispose();
 
-    private async Task<(byte[]? Bytes, string? Sha256)> ReadAsync(string bucket, string key, CancellationToken cancellationToken)
+    private async Task<StoredRead> ReadAsync(string bucket, string key, CancellationToken cancellationToken)
     {
         try
         {
             using var response = await _client.GetObjectAsync(bucket, key, cancellationToken);
             using var buffer = new MemoryStream();
             await response.ResponseStream.CopyToAsync(buffer, cancellationToken);
-            return (buffer.ToArray(), response.Metadata[Sha256Metadata]);
+            return new StoredRead(buffer.ToArray(), response.Metadata[Sha256Metadata]);
         }
         catch (AmazonS3Exception e) when (e.StatusCode == HttpStatusCode.NotFound)
         {
-            return (null, null);
+            return new StoredRead(null, null);
         }
+    }
+
+    /// <summary>An object's bytes (null: no such object) and the SHA-256 stored with them (null for objects not written by us).</summary>
+    private readonly record struct StoredRead(byte[]? Bytes, string? Sha256)
+    {
+        public bool Intact => Bytes is null || string.IsNullOrEmpty(Sha256)
+            || string.Equals(Sha256, Convert.ToHexStringLower(SHA256.HashData(Bytes)), StringComparison.Ordinal);
     }
 
     private static string ContentTypeOf(string path) => Path.GetExtension(path) switch

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using FineTuneMesh.Synth.Service.Providers;
 using FineTuneMesh.Synth.Service.Telemetry;
+using Polly;
+using Polly.Retry;
 
 namespace FineTuneMesh.Synth.Service.Generation;
 
@@ -18,60 +20,79 @@ public sealed class BatchRequester(SynthOptions options, TimeProvider timeProvid
         IReadOnlyList<PromptMessage> messages, ChatRequestOptions chatOptions, IReadOnlyList<string> fields, SynthBudget budget,
         CancellationToken cancellationToken)
     {
-        for (var attempt = 1; ; attempt++)
+        var attempts = 0;
+        var last = await Retries(jobId, batch).ExecuteAsync(
+            async token => await AttemptAsync(++attempts, batch, provider, messages, chatOptions, fields, budget, token), cancellationToken);
+        if (last.Reply is null || last.Parsed is null)
         {
-            budget.TakeRequest();
-            string failure;
-            TimeSpan? retryAfter = null;
-            using (var activity = StartChatActivity(provider, chatOptions, batch, attempt))
+            throw new SynthLimitException($"batch {batch} failed {attempts} times; last: {last.Failure}");
+        }
+
+        return (last.Reply, last.Parsed);
+    }
+
+    /// <summary>
+    /// An attempt that failed in a way another may not (429/5xx, the network, a reply with no
+    /// record) is made again after <see cref="Backoff.Delay"/>, up to MaxAttemptsPerBatch in all;
+    /// any other failure is thrown from the attempt and not retried.
+    /// </summary>
+    private ResiliencePipeline<BatchAttempt> Retries(string jobId, int batch) => options.MaxAttemptsPerBatch <= 1
+        ? ResiliencePipeline<BatchAttempt>.Empty
+        : new ResiliencePipelineBuilder<BatchAttempt> { TimeProvider = timeProvider }.AddRetry(new RetryStrategyOptions<BatchAttempt>
+        {
+            ShouldHandle = retry => ValueTask.FromResult(retry.Outcome.Result is { Parsed: null }),
+            MaxRetryAttempts = options.MaxAttemptsPerBatch - 1,
+            DelayGenerator = retry => ValueTask.FromResult<TimeSpan?>(Backoff.Delay(retry.AttemptNumber + 1, options.InitialBackoff,
+                options.MaxBackoff, retry.Outcome.Result?.RetryAfter, options.MaxRetryAfter)),
+            OnRetry = retry =>
             {
-                try
-                {
-                    var reply = await provider.CompleteAsync(messages, chatOptions, cancellationToken);
-                    budget.AddUsage(reply.InputTokens, reply.OutputTokens);
-                    SynthTelemetry.Tokens.Add(reply.InputTokens, new KeyValuePair<string, object?>("gen_ai.token.type", "input"));
-                    SynthTelemetry.Tokens.Add(reply.OutputTokens, new KeyValuePair<string, object?>("gen_ai.token.type", "output"));
-                    activity?.SetTag("gen_ai.usage.input_tokens", reply.InputTokens);
-                    activity?.SetTag("gen_ai.usage.output_tokens", reply.OutputTokens);
-                    activity?.SetTag("gen_ai.response.finish_reasons", reply.FinishReason);
+                var failure = retry.Outcome.Result?.Failure ?? "";
+                Log.RetryingBatch(logger, jobId, batch, retry.AttemptNumber + 1, failure, (long)retry.RetryDelay.TotalMilliseconds);
+                Retrying?.Invoke(retry.AttemptNumber + 1, failure, retry.RetryDelay);
+                return default;
+            },
+        }).Build();
 
-                    var parsed = RecordParser.Parse(reply.Text, fields);
-                    activity?.SetTag("synth.records", parsed.Records.Count);
-                    if (parsed.Records.Count > 0)
-                    {
-                        SynthTelemetry.Requests.Add(1, new KeyValuePair<string, object?>("outcome", "ok"));
-                        return (reply, parsed);
-                    }
+    /// <summary>One call and its parse: the records, or why there are none (thrown when no retry can help).</summary>
+    private static async Task<BatchAttempt> AttemptAsync(int attempt, int batch, IChatProvider provider, IReadOnlyList<PromptMessage> messages,
+        ChatRequestOptions chatOptions, IReadOnlyList<string> fields, SynthBudget budget, CancellationToken cancellationToken)
+    {
+        budget.TakeRequest();
+        using var activity = StartChatActivity(provider, chatOptions, batch, attempt);
+        try
+        {
+            var reply = await provider.CompleteAsync(messages, chatOptions, cancellationToken);
+            budget.AddUsage(reply.InputTokens, reply.OutputTokens);
+            SynthTelemetry.Tokens.Add(reply.InputTokens, new KeyValuePair<string, object?>("gen_ai.token.type", "input"));
+            SynthTelemetry.Tokens.Add(reply.OutputTokens, new KeyValuePair<string, object?>("gen_ai.token.type", "output"));
+            activity?.SetTag("gen_ai.usage.input_tokens", reply.InputTokens);
+            activity?.SetTag("gen_ai.usage.output_tokens", reply.OutputTokens);
+            activity?.SetTag("gen_ai.response.finish_reasons", reply.FinishReason);
 
-                    failure = $"the reply held no record with the template's fields ({Preview(reply.Text)})";
-                    SynthTelemetry.Requests.Add(1, new KeyValuePair<string, object?>("outcome", "malformed"));
-                    activity?.SetStatus(ActivityStatusCode.Error, "no records in reply");
-                }
-                catch (ProviderException e) when (e.IsTransient)
-                {
-                    failure = e.Message;
-                    retryAfter = e.RetryAfter;
-                    SynthTelemetry.Requests.Add(1, new KeyValuePair<string, object?>("outcome", e.StatusCode?.ToString() ?? "error"));
-                    activity?.SetTag("http.response.status_code", e.StatusCode);
-                    activity?.SetStatus(ActivityStatusCode.Error, e.Message);
-                }
-                catch (ProviderException e)
-                {
-                    SynthTelemetry.Requests.Add(1, new KeyValuePair<string, object?>("outcome", e.StatusCode?.ToString() ?? "error"));
-                    activity?.SetStatus(ActivityStatusCode.Error, e.Message);
-                    throw new SynthLimitException($"{e.Message} (not retried)", e);
-                }
+            var parsed = RecordParser.Parse(reply.Text, fields);
+            activity?.SetTag("synth.records", parsed.Records.Count);
+            if (parsed.Records.Count > 0)
+            {
+                SynthTelemetry.Requests.Add(1, new KeyValuePair<string, object?>("outcome", "ok"));
+                return new BatchAttempt(reply, parsed, "", null);
             }
 
-            if (attempt >= options.MaxAttemptsPerBatch)
-            {
-                throw new SynthLimitException($"batch {batch} failed {attempt} times; last: {failure}");
-            }
-
-            var delay = Backoff.Delay(attempt, options.InitialBackoff, options.MaxBackoff, retryAfter, options.MaxRetryAfter);
-            Log.RetryingBatch(logger, jobId, batch, attempt, failure, (long)delay.TotalMilliseconds);
-            Retrying?.Invoke(attempt, failure, delay);
-            await Task.Delay(delay, timeProvider, cancellationToken);
+            SynthTelemetry.Requests.Add(1, new KeyValuePair<string, object?>("outcome", "malformed"));
+            activity?.SetStatus(ActivityStatusCode.Error, "no records in reply");
+            return new BatchAttempt(null, null, $"the reply held no record with the template's fields ({Preview(reply.Text)})", null);
+        }
+        catch (ProviderException e) when (e.IsTransient)
+        {
+            SynthTelemetry.Requests.Add(1, new KeyValuePair<string, object?>("outcome", e.StatusCode?.ToString() ?? "error"));
+            activity?.SetTag("http.response.status_code", e.StatusCode);
+            activity?.SetStatus(ActivityStatusCode.Error, e.Message);
+            return new BatchAttempt(null, null, e.Message, e.RetryAfter);
+        }
+        catch (ProviderException e)
+        {
+            SynthTelemetry.Requests.Add(1, new KeyValuePair<string, object?>("outcome", e.StatusCode?.ToString() ?? "error"));
+            activity?.SetStatus(ActivityStatusCode.Error, e.Message);
+            throw new SynthLimitException($"{e.Message} (not retried)", e);
         }
     }
 
@@ -94,4 +115,7 @@ public sealed class BatchRequester(SynthOptions options, TimeProvider timeProvid
         var line = text.ReplaceLineEndings(" ").Trim();
         return line.Length == 0 ? "empty" : $"\"{(line.Length <= 120 ? line : line[..120] + "...")}\"";
     }
+
+    /// <summary>What one attempt came to: a reply with records, or why not and how long the server asked to wait.</summary>
+    private sealed record BatchAttempt(ChatReply? Reply, ParsedReply? Parsed, string Failure, TimeSpan? RetryAfter);
 }
