@@ -1,7 +1,6 @@
-using FineTuneMesh.ServiceDefaults;
 using Microsoft.Extensions.Configuration;
 
-namespace FineTuneMesh.Gateway.Tests;
+namespace FineTuneMesh.ServiceDefaults.Tests;
 
 public sealed class DotEnvFileTests : IDisposable
 {
