@@ -29,7 +29,7 @@ public sealed class TextTokenizer
         EosToken = definition.EosToken;
         PadToken = definition.PadToken;
         ChatTemplate = definition.ChatTemplate;
-        AddBosToken = definition.AddBosToken;
+        AddBosToken = definition.AddBosToken ?? false;
 
         var maxId = -1;
         foreach (var id in definition.Vocab.Values)

@@ -249,11 +249,11 @@ internal static class TokenizerFileReader
         }
     }
 
-    private static (string? Bos, string? Eos, string? Pad, string? ChatTemplate, bool AddBos) ReadConfig(string configPath)
+    private static (string? Bos, string? Eos, string? Pad, string? ChatTemplate, bool? AddBos) ReadConfig(string configPath)
     {
         if (!File.Exists(configPath))
         {
-            return (null, null, null, null, false);
+            return (null, null, null, null, null);
         }
 
         using var document = ParseJson(configPath);
@@ -268,7 +268,7 @@ internal static class TokenizerFileReader
             ConfigToken(root, "eos_token", configPath),
             ConfigToken(root, "pad_token", configPath),
             ConfigChatTemplate(root, configPath),
-            OptionalBool(root, "add_bos_token", configPath));
+            root.TryGetProperty("add_bos_token", out _) ? OptionalBool(root, "add_bos_token", configPath) : null);
     }
 
     // Either "<|im_end|>" or an AddedToken object {"content": "<|im_end|>", ...} (older files).
