@@ -18,6 +18,7 @@ public sealed class ValidationTests(MeshApp mesh)
         { "negative learning rate", """{"training":{"learningRate":-0.1}}""", "learning rate" },
         { "zero rank", """{"lora":{"rank":0}}""", "rank" },
         { "unknown target", """{"lora":{"targets":["lm_head"]}}""", "lm_head" },
+        { "a layer the base model does not have", """{"lora":{"layersToTransform":[0,99]}}""", "names layer 99" },
         { "path trick in the adapter name", """{"adapterName":"../../etc"}""", "adapterName" },
         { "path trick in the dataset key", """{"dataset":{"key":"../secrets.jsonl"}}""", "dataset key" },
         { "missing dataset object", """{"dataset":{"key":"nothing/here.jsonl"}}""", "does not exist" },

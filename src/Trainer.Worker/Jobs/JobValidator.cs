@@ -1,11 +1,13 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using FineTuneMesh.Prompts;
+using FineTuneMesh.BaseModels;
+using FineTuneMesh.Core.Modeling;
 using FineTuneMesh.Core.Training;
 using FineTuneMesh.Mesh;
 using FineTuneMesh.Mesh.Jobs;
-using FineTuneMesh.BaseModels;
+using FineTuneMesh.Prompts;
+using FineTuneMesh.ServiceDefaults;
 using FineTuneMesh.Storage;
 using Microsoft.Extensions.Options;
 
@@ -75,6 +77,11 @@ public sealed partial class JobValidator(BaseModelResolver baseModels, ArtifactS
         if (baseModel is null)
         {
             errors.Add(problem!);
+        }
+
+        if (baseModel is not null && spec.Lora.LayersToTransform is { Count: > 0 } layers)
+        {
+            CheckLayers(layers, baseModel, errors);
         }
 
         if (errors.Count == 0)
@@ -154,6 +161,28 @@ public sealed partial class JobValidator(BaseModelResolver baseModels, ArtifactS
         finally
         {
             File.Delete(path);
+        }
+    }
+
+    /// <summary>layers_to_transform may only name the base model's layers: refused here, not after the job reached a worker.</summary>
+    private static void CheckLayers(IReadOnlyList<int> layers, BaseModel baseModel, List<string> errors)
+    {
+        int count;
+        try
+        {
+            count = ModelConfig.Load(Path.Combine(baseModel.Folder, "config.json")).NumHiddenLayers;
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or NotSupportedException)
+        {
+            errors.Add($"base model {baseModel.Name}: {ServerPaths.Redact(e.Message)}");
+            return;
+        }
+
+        var outside = layers.Where(layer => layer >= count).Order().ToList();
+        if (outside.Count > 0)
+        {
+            errors.Add($"lora.layersToTransform names layer{(outside.Count == 1 ? "" : "s")} {string.Join(", ", outside)}, "
+                + $"but {baseModel.Name} has {count} decoder layers (0-{count - 1}).");
         }
     }
 
