@@ -25,15 +25,14 @@ public sealed class BenchLlamaCppCommand : Command<BenchLlamaCppCommand.Settings
     {
         var random = new Random(1);
         var prompt = Enumerable.Range(0, settings.PromptTokens).Select(_ => random.Next(400)).ToArray();
-        using var llama = new LlamaCppReference(settings.Gguf, (uint)(settings.PromptTokens + settings.DecodeTokens + 8));
-        llama.Run(prompt[..8], 4); // warm-up, as for our engine
-        // As for our engine: three prefills, the median kept.
-        var prefills = new List<double> { llama.Run(prompt).Prefill.TotalMilliseconds, llama.Run(prompt).Prefill.TotalMilliseconds };
-        var run = llama.Run(prompt, settings.DecodeTokens + 1);
-        prefills.Add(run.Prefill.TotalMilliseconds);
-        var prefill = prefills.Order().ElementAt(1);
+        using var llama = new LlamaCppReference(settings.Gguf, (uint)(Math.Max(settings.PromptTokens + settings.DecodeTokens, 8 + BenchGenerateCommand.WarmUpDecodeSteps) + 8));
+        llama.Run(prompt[..8], BenchGenerateCommand.WarmUpDecodeSteps); // warm-up, as for our engine
+                // As for our engine: three runs, the median prefill and the median decode rate kept.
+        var runs = Enumerable.Range(0, 3).Select(_ => llama.Run(prompt, settings.DecodeTokens + 1)).ToList();
+        var prefill = runs.Select(r => r.Prefill.TotalMilliseconds).Order().ElementAt(1);
+        var decode = runs.Select(r => r.DecodeTokensPerSecond).Order().ElementAt(1);
         Console.WriteLine(JsonSerializer.Serialize(new Result(settings.PromptTokens / (prefill / 1000), prefill,
-            run.DecodeTokensPerSecond, ProcessMemory.PeakRssMegabytes())));
+            decode, ProcessMemory.PeakRssMegabytes())));
         return 0;
     }
 

@@ -26,6 +26,19 @@ public static unsafe class MatVec
     // Below this many weights per call, handing half to another core costs more than it saves.
     private const long ParallelThreshold = 1 << 16;
 
+    /// <summary>y = W·x for a matrix the kernels read directly (see <see cref="WeightMatrix"/>).</summary>
+    public static void Multiply(WeightMatrix weight, float* x, float* y)
+    {
+        if (weight.Type == TorchSharp.torch.ScalarType.BFloat16)
+        {
+            BFloat16(x, (ushort*)weight.Data, y, weight.Rows, weight.Cols);
+        }
+        else
+        {
+            Float32(x, (float*)weight.Data, y, weight.Rows, weight.Cols);
+        }
+    }
+
     public static void BFloat16(float* x, ushort* weights, float* y, int rows, int cols) =>
         Split(rows, (long)rows * cols, (start, end) => Rows<BFloat16Weights>(x, weights, y, cols, start, end));
 
@@ -44,6 +57,8 @@ public static unsafe class MatVec
     }
 
     /// <summary>Rows [start, end) of y = W·x; <typeparamref name="TWeights"/> says how weights turn into fp32.</summary>
+    /// <remarks>Fully optimised from the first call, so a server's first tokens do not run tier-0 JIT code.</remarks>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Rows<TWeights>(float* x, void* weights, float* y, int cols, int start, int end)
         where TWeights : IWeightFormat
     {

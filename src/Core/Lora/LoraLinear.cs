@@ -8,7 +8,7 @@ namespace FineTuneMesh.Core.Lora;
 /// uniform in ±1/√in (PEFT's kaiming-uniform default) and B at zero, so at initialisation the
 /// output equals the base model's. Adapter weights stay fp32 whatever the base dtype.
 /// </summary>
-public sealed class LoraLinear : nn.Module<Tensor, Tensor>
+public sealed class LoraLinear : nn.Module<Tensor, Tensor>, ILowRankAdapted
 {
     private readonly double _dropout;
 

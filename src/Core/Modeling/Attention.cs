@@ -34,6 +34,9 @@ public sealed class Attention : nn.Module
     /// <summary>The four projections by their checkpoint names; LoRA wraps entries of this map.</summary>
     public IReadOnlyDictionary<string, nn.Module<Tensor, Tensor>> Projections => _projections;
 
+    /// <summary>q/k/v as row blocks of one matrix (the single-token step reads it directly).</summary>
+    internal FusedProjections Qkv => _qkv;
+
     /// <summary>Shares the fused weight buffer with the same block of another model (see <see cref="CausalLanguageModel.ShareWeightsFrom"/>).</summary>
     internal void ShareFusedWeightsWith(Attention source) => _qkv.ShareStorageWith(source._qkv);
 

@@ -39,13 +39,21 @@ public sealed class CausalLanguageModel : nn.Module
     {
         // One new token is a decode step: memory-bound kernels that bring their own threads.
         using var threads = inputIds.NumberOfElements == 1 ? DecodeThreading.Enter() : default;
+        if (SingleTokenStep.TryRun(this, inputIds, cache) is { } logits)
+        {
+            return logits;
+        }
+
         var hidden = Model.Forward(inputIds, cache, null);
         return Logits(hidden.select(1, hidden.shape[1] - 1));
     }
 
+    /// <summary>The output projection's weight [vocab, hidden]: lm_head's, or the embedding's when tied.</summary>
+    internal Tensor LmHeadWeight => _lmHead?.Weight ?? Model.EmbedTokens.weight!;
+
     /// <summary>Projects hidden states [..., hidden] to vocabulary logits [..., vocab].</summary>
     public Tensor Logits(Tensor hidden) =>
-        Projection.Apply(hidden, _lmHead?.Weight ?? Model.EmbedTokens.weight!, null);
+        Projection.Apply(hidden, LmHeadWeight, null);
 
     /// <summary>
     /// Makes every weight of this model the same tensor storage as <paramref name="source"/>'s, so a

@@ -22,6 +22,8 @@ public sealed class DecoderLayer : nn.Module
 
     public Attention SelfAttention { get; }
     public Mlp Mlp { get; }
+    internal RmsNorm InputNorm => _inputNorm;
+    internal RmsNorm PostAttentionNorm => _postAttentionNorm;
 
     public Tensor Forward(Tensor x, Tensor cos, Tensor sin, LayerKvCache? cache, Tensor? mask)
     {

@@ -17,17 +17,35 @@ public sealed class LayerKvCache : IDisposable
     public (Tensor Keys, Tensor Values) Append(Tensor keys, Tensor values)
     {
         var added = keys.shape[2];
-        EnsureCapacity(keys, Length + added);
+        EnsureCapacity(keys.shape[0], keys.shape[1], keys.shape[3], keys.dtype, keys.device, Length + added);
         _keys!.narrow(2, Length, added).copy_(keys);
         _values!.narrow(2, Length, added).copy_(values);
         Length += added;
         return (_keys.narrow(2, 0, Length), _values.narrow(2, 0, Length));
     }
 
+    /// <summary>
+    /// Room for one more position of a single sequence in fp32, for the single-token step: the
+    /// buffers [1, kvH, capacity, D] as they are after the call. The step writes position
+    /// <see cref="Length"/> and then calls <see cref="Advance"/>.
+    /// </summary>
+    internal (Tensor Keys, Tensor Values) ReserveOne(long kvHeads, long headDim)
+    {
+        EnsureCapacity(1, kvHeads, headDim, ScalarType.Float32, CPU, Length + 1);
+        return (_keys!, _values!);
+    }
+
+    /// <summary>Counts the position that <see cref="ReserveOne"/> made room for as written.</summary>
+    internal void Advance() => Length++;
+
+    /// <summary>Whether the cached history is one fp32 CPU sequence that the single-token step can extend.</summary>
+    internal bool IsSingleFloat32Sequence => _keys is null
+        || (_keys.shape[0] == 1 && _keys.dtype == ScalarType.Float32 && _keys.device_type == TorchSharp.DeviceType.CPU);
+
     /// <summary>Forgets everything after <paramref name="length"/> positions (for prompt reuse).</summary>
     public void Truncate(long length) => Length = Math.Min(Length, length);
 
-    private void EnsureCapacity(Tensor like, long needed)
+    private void EnsureCapacity(long batch, long kvHeads, long headDim, ScalarType dtype, Device device, long needed)
     {
         var capacity = _keys?.shape[2] ?? 0;
         if (needed <= capacity)
@@ -36,9 +54,9 @@ public sealed class LayerKvCache : IDisposable
         }
 
         var newCapacity = Math.Max(needed, Math.Max(64, capacity * 2));
-        var shape = new[] { like.shape[0], like.shape[1], newCapacity, like.shape[3] };
-        var keys = empty(shape, like.dtype, like.device).DetachFromDisposeScope();
-        var values = empty(shape, like.dtype, like.device).DetachFromDisposeScope();
+        var shape = new[] { batch, kvHeads, newCapacity, headDim };
+        var keys = empty(shape, dtype, device).DetachFromDisposeScope();
+        var values = empty(shape, dtype, device).DetachFromDisposeScope();
         if (_keys is not null && Length > 0)
         {
             keys.narrow(2, 0, Length).copy_(_keys.narrow(2, 0, Length));

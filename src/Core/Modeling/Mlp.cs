@@ -27,6 +27,9 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
     /// <summary>The three projections by their checkpoint names; LoRA wraps entries of this map.</summary>
     public IReadOnlyDictionary<string, nn.Module<Tensor, Tensor>> Projections => _projections;
 
+    /// <summary>gate/up as row blocks of one matrix (the single-token step reads it directly).</summary>
+    internal FusedProjections GateUp => _gateUp;
+
     /// <summary>Shares the fused weight buffer with the same block of another model (see <see cref="CausalLanguageModel.ShareWeightsFrom"/>).</summary>
     internal void ShareFusedWeightsWith(Mlp source) => _gateUp.ShareStorageWith(source._gateUp);
 

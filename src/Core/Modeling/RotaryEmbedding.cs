@@ -14,6 +14,19 @@ public sealed class RotaryEmbedding
     {
         using var exponents = arange(0, headDim, 2, ScalarType.Int64).to(ScalarType.Float32) / headDim;
         _inverseFrequencies = (1.0f / pow(theta, exponents)).DetachFromDisposeScope();
+        InverseFrequencies = _inverseFrequencies.data<float>().ToArray();
+    }
+
+    /// <summary>The D/2 inverse frequencies, as the tables use them.</summary>
+    public IReadOnlyList<float> InverseFrequencies { get; }
+
+    /// <summary>cos and sin of one position's D/2 angles (what <see cref="Tables"/> holds for it, without LibTorch).</summary>
+    public void Angles(long position, Span<float> cos, Span<float> sin)
+    {
+        for (var i = 0; i < InverseFrequencies.Count; i++)
+        {
+            (sin[i], cos[i]) = MathF.SinCos(position * InverseFrequencies[i]);
+        }
     }
 
     /// <summary>Cos and sin tables for the given absolute positions, shaped [1, 1, T, D].</summary>

@@ -21,6 +21,8 @@ public sealed class TransformerModel : nn.Module
 
     public TorchSharp.Modules.Embedding EmbedTokens { get; }
     public TorchSharp.Modules.ModuleList<DecoderLayer> Layers { get; }
+    internal RmsNorm Norm => _norm;
+    internal RotaryEmbedding Rotary => _rotary;
 
     /// <param name="inputIds">[B, T] token ids</param>
     /// <param name="cache">the generation's cache; positions continue from its length</param>

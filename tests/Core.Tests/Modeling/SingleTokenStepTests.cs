@@ -1,0 +1,132 @@
+using FineTuneMesh.Core.Kernels;
+using FineTuneMesh.Core.Lora;
+using FineTuneMesh.Core.Modeling;
+using FineTuneMesh.Core.Tests.Kernels;
+using static TorchSharp.torch;
+
+namespace FineTuneMesh.Core.Tests.Modeling;
+
+/// <summary>
+/// The engine's own single-token decode step against LibTorch's forward over the whole sequence:
+/// each decoded token's logits, the KV cache it leaves (LibTorch continues from it), LoRA
+/// adapters on fused and unfused projections, and both vector paths (AVX2 and AVX-512).
+/// </summary>
+[Collection(IsaSwitchCollection.Name)]
+public sealed class SingleTokenStepTests
+{
+    public static TheoryData<bool, bool, ScalarType> Paths()
+    {
+        var data = new TheoryData<bool, bool, ScalarType>();
+        foreach (var avx512 in System.Runtime.Intrinsics.X86.Avx512F.IsSupported ? new[] { false, true } : [false])
+        {
+            foreach (var tied in new[] { true, false })
+            {
+                data.Add(avx512, tied, ScalarType.Float32);
+                data.Add(avx512, tied, ScalarType.BFloat16);
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Paths))]
+    public void DecodedTokens_MatchTheFullForward(bool avx512, bool tied, ScalarType dtype)
+    {
+        using var folder = new TempFolder();
+        var path = TinyModels.WriteWeights(folder, TinyModels.Config(tied: tied), std: 0.2, dtype: dtype);
+        using var model = ModelLoader.Load(path, dtype);
+        // The reference: the same weights widened to fp32, through LibTorch only (no cache, whole sequence).
+        using var reference = ModelLoader.Load(path, ScalarType.Float32);
+        // The prefill's GEMMs convert bf16 weights to fp32 (as on CPUs without native bf16), so the
+        // cache it leaves is the reference's: what is compared is the step alone.
+        var savedGemms = Projection.NativeBFloat16Gemms;
+        Projection.NativeBFloat16Gemms = false;
+        try
+        {
+            WithVectorPath(avx512, () => AssertStepsMatch(model, reference, $"avx512={avx512} tied={tied} {dtype}"));
+        }
+        finally
+        {
+            Projection.NativeBFloat16Gemms = savedGemms;
+        }
+    }
+
+    [Theory]
+    [InlineData("q_proj,v_proj")]
+    [InlineData("all-linear")]
+    [InlineData("k_proj,o_proj,up_proj")]
+    public void AdaptedProjections_MatchTheFullForward(string targets)
+    {
+        using var folder = new TempFolder();
+        var path = TinyModels.WriteWeights(folder, TinyModels.Config(), std: 0.2);
+        using var model = ModelLoader.Load(path);
+        var settings = new LoraSettings { TargetModules = targets == "all-linear" ? ["all-linear"] : targets.Split(',') };
+        var adapters = LoraApplier.Apply(model, settings, seed: 3);
+        using (no_grad())
+        {
+            var generator = new TorchSharp.torch.Generator(9);
+            foreach (var adapter in adapters.Values)
+            {
+                adapter.LoraB.Weight.copy_(randn(adapter.LoraB.Weight.shape, generator: generator) * 0.5);
+            }
+        }
+
+        model.eval();
+        AssertStepsMatch(model, model, targets);
+    }
+
+    private static void AssertStepsMatch(CausalLanguageModel model, CausalLanguageModel reference, string what)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var ids = randint(0, 96, [1, 20], dtype: ScalarType.Int64, generator: new TorchSharp.torch.Generator(4));
+        using var cache = model.NewCache();
+        model.ForwardLast(ids.narrow(1, 0, 6), cache);                                      // prefill through LibTorch
+        for (var t = 6; t < 16; t++)
+        {
+            var step = SingleTokenStep.TryRun(model, ids.narrow(1, t, 1), cache);
+            Assert.NotNull(step);
+            var expected = reference.Forward(ids.narrow(1, 0, t + 1)).select(1, t);        // [1, V]
+            AssertClose(step, expected, $"{what}, token {t}");
+        }
+
+        // LibTorch carries on from the cache the step wrote.
+        var rest = model.Forward(ids.narrow(1, 16, 4), cache).select(1, 3);
+        AssertClose(rest, reference.Forward(ids).select(1, 19), $"{what}, LibTorch after the step");
+        Assert.Equal(20, cache.Length);
+    }
+
+    private static void AssertClose(Tensor actual, Tensor expected, string what)
+    {
+        var scale = Math.Max(1, expected.abs().max().item<float>());
+        Assert.True(actual.allclose(expected, rtol: 0, atol: 2e-5 * scale), $"{what}: max |diff| {(actual - expected).abs().max().item<float>()}");
+    }
+
+    [Fact]
+    public void WhereGradientsAreOn_TheStepStandsAside()
+    {
+        using var folder = new TempFolder();
+        using var model = ModelLoader.Load(TinyModels.WriteWeights(folder, TinyModels.Config()));
+        using var scope = NewDisposeScope();
+        using var cache = model.NewCache();
+        Assert.Null(SingleTokenStep.TryRun(model, tensor(new long[] { 5 }).view(1, 1), cache));
+        using var noGrad = no_grad();
+        Assert.Null(SingleTokenStep.TryRun(model, tensor(new long[] { 5, 6 }).view(1, 2), cache));
+        Assert.NotNull(SingleTokenStep.TryRun(model, tensor(new long[] { 5 }).view(1, 1), cache));
+    }
+
+    private static void WithVectorPath(bool avx512, Action action)
+    {
+        var saved = MatVec.UseAvx512;
+        MatVec.UseAvx512 = avx512;
+        try
+        {
+            action();
+        }
+        finally
+        {
+            MatVec.UseAvx512 = saved;
+        }
+    }
+}
