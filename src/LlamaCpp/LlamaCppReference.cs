@@ -109,6 +109,18 @@ public sealed class LlamaCppReference : IDisposable
         return reference.Run(promptIds, continuation);
     }
 
+    /// <summary>llama.cpp's own Q8_0 of a GGUF file (every matrix, the output too), written to <paramref name="destination"/>.</summary>
+    public static void QuantizeQ8_0(string source, string destination)
+    {
+        HookNativeLog();
+        // The quantizer's entry points do not load llama.cpp by themselves: NativeApi's do.
+        NativeApi.llama_empty_call();
+        if (!LLamaQuantizer.Quantize(source, destination, LLamaFtype.MOSTLY_Q8_0, nthread: Environment.ProcessorCount, quantizeOutputTensor: true))
+        {
+            throw new InvalidOperationException($"{source}: llama.cpp could not quantize it to Q8_0. Native log:\n{RecentLog()}");
+        }
+    }
+
     public static int ArgMax(ReadOnlySpan<float> values)
     {
         var best = 0;

@@ -13,7 +13,7 @@ public static class FineTuneSettings
 
     public const string BaseModelRevision = "FINETUNE_BASE_MODEL_REVISION";
 
-    /// <summary>auto (the default: chosen for the CPU), fp32, bf16 or fp16.</summary>
+    /// <summary>auto (the default: chosen for the CPU), fp32, bf16, fp16 or q8_0 (int8 weights for serving; training computes as auto).</summary>
     public const string Dtype = "FINETUNE_DTYPE";
 
     public const string ModelCache = "FINETUNE_MODEL_CACHE";

@@ -10,8 +10,9 @@ using static TorchSharp.torch;
 namespace FineTuneMesh.Cli.Commands;
 
 /// <summary>
-/// <c>bench generate</c>: prefill and decode speed of the engine in fp32 and bf16, with peak RSS.
-/// A benchmark, not a test: it prints a table and asserts nothing.
+/// <c>bench generate</c>: prefill and decode speed of the engine per dtype (fp32, bf16, q8_0) against
+/// llama.cpp on the same weights, the weights' read rate as a share of the memory bandwidth measured
+/// in the same run, and each row's peak RSS. A benchmark, not a test: it prints a table and asserts nothing.
 /// </summary>
 public sealed class BenchGenerateCommand : Command<BenchGenerateCommand.Settings>
 {
@@ -19,8 +20,8 @@ public sealed class BenchGenerateCommand : Command<BenchGenerateCommand.Settings
     {
         [CommandOption("-m|--model <DIR>"), Description("Model folder (e.g. one made by `model init --preset qwen2.5-0.5b`).")]
         public string Model { get; init; } = "";
-        [CommandOption("--dtypes <LIST>"), Description("Comma-separated compute dtypes (default auto,fp32; auto is what the inference service picks on this CPU; peak RSS is the process peak so far).")]
-        public string DTypes { get; init; } = "auto,fp32";
+        [CommandOption("--dtypes <LIST>"), Description("Comma-separated dtypes (default auto,fp32,q8_0; auto is what the inference service picks on this CPU; q8_0 is compared with llama.cpp's own Q8_0 of the same weights).")]
+        public string DTypes { get; init; } = "auto,fp32,q8_0";
         [CommandOption("--prompt-tokens <N>")] public int PromptTokens { get; init; } = 128;
         [CommandOption("--decode-tokens <N>")] public int DecodeTokens { get; init; } = 64;
         [CommandOption("--no-llama-cpp"), Description("Skip the llama.cpp rows.")] public bool NoLlamaCpp { get; init; }
@@ -29,24 +30,35 @@ public sealed class BenchGenerateCommand : Command<BenchGenerateCommand.Settings
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var folder = ModelLocator.Resolve(settings.Model);
+        var config = ModelConfig.Load(Path.Combine(folder, "config.json"));
         var table = new Table().AddColumns("engine", "dtype", "prefill tok/s", "TTFT ms (" + settings.PromptTokens + " tok)",
-            "decode tok/s", "peak RSS MB");
+            "decode tok/s", "weights read GB/s (of bandwidth)", "peak RSS MB");
+        var bandwidth = ReadBandwidth.GigabytesPerSecond();
         AnsiConsole.MarkupLineInterpolated(System.Globalization.CultureInfo.InvariantCulture,
-            $"CPU: [bold]{CpuFeatures.Current.Describe()}[/], {Environment.ProcessorCount} threads");
-        foreach (var requested in settings.DTypes.Split(','))
+            $"CPU: [bold]{CpuFeatures.Current.Describe()}[/], {Environment.ProcessorCount} threads; memory read bandwidth {bandwidth:F1} GB/s (measured now)");
+        string Traffic(double tokensPerSecond, double bytesPerToken) =>
+            $"{tokensPerSecond * bytesPerToken / 1e9:F1} ({tokensPerSecond * bytesPerToken / 1e9 / bandwidth:P0})";
+
+        foreach (var requested in settings.DTypes.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
             var plan = ComputePlan.Choose(requested, ComputeWork.Inference, CpuFeatures.Current);
             var name = DTypeNames.ToUserName(plan.Weights);
+            // Each row's peak is its own: what earlier rows freed goes back to the system first.
+            GC.Collect();
+            ProcessMemory.TrimAllocator();
+            ProcessMemory.ResetPeak();
             var result = MeasureEngine(folder, plan.Weights, settings.PromptTokens, settings.DecodeTokens);
             table.AddRow("TorchSharp (ours)", $"{requested} ({plan.Summary})", $"{result.PrefillTokensPerSecond:F1}", $"{result.TimeToFirstTokenMs:F0}",
-                $"{result.DecodeTokensPerSecond:F1}", $"{ProcessMemory.PeakRssMegabytes():F0}");
+                $"{result.DecodeTokensPerSecond:F1}", Traffic(result.DecodeTokensPerSecond, DecodeTraffic.BytesPerToken(config, name)),
+                $"{ProcessMemory.PeakRssMegabytes():F0}");
             if (!settings.NoLlamaCpp)
             {
                 var peer = MeasureLlamaCpp(folder, name, settings.PromptTokens, settings.DecodeTokens, out var peerRss);
-                table.AddRow("llama.cpp (same weights)", name, $"{peer.PrefillTokensPerSecond:F1}", $"{peer.TimeToFirstTokenMs:F0}",
-                    $"{peer.DecodeTokensPerSecond:F1}", $"{peerRss:F0}");
+                table.AddRow("llama.cpp (same weights)", name == "q8_0" ? "Q8_0 (its own)" : name, $"{peer.PrefillTokensPerSecond:F1}",
+                    $"{peer.TimeToFirstTokenMs:F0}", $"{peer.DecodeTokensPerSecond:F1}",
+                    Traffic(peer.DecodeTokensPerSecond, DecodeTraffic.BytesPerToken(config, name, llamaCpp: true)), $"{peerRss:F0}");
                 table.AddRow("[grey]ours / llama.cpp[/]", name, $"{result.PrefillTokensPerSecond / peer.PrefillTokensPerSecond:F2}x", "",
-                    $"{result.DecodeTokensPerSecond / peer.DecodeTokensPerSecond:F2}x", "");
+                    $"{result.DecodeTokensPerSecond / peer.DecodeTokensPerSecond:F2}x", "", "");
             }
         }
 
@@ -108,20 +120,30 @@ public sealed class BenchGenerateCommand : Command<BenchGenerateCommand.Settings
         return new Measurement(promptTokens / (ttft / 1000), ttft, rates.Order().ElementAt(1));
     }
 
-    /// <summary>Exports the same weights to GGUF (F32 or BF16) and times llama.cpp, in its own process.</summary>
+    /// <summary>
+    /// Exports the same weights to GGUF (F32 or BF16; for q8_0, F32 quantized by llama.cpp's own
+    /// Q8_0 quantizer) and times llama.cpp, in its own process.
+    /// </summary>
     private static Measurement MeasureLlamaCpp(string folder, string dtype, int promptTokens, int decodeTokens, out double peakRss)
     {
         var gguf = Path.Combine(Path.GetTempPath(), $"ftm-bench-{Guid.NewGuid():N}.gguf");
+        var quantized = Path.ChangeExtension(gguf, ".q8_0.gguf");
         try
         {
-            GgufExporter.Export(folder, gguf, dtype == "fp32" ? GgufTensorType.F32 : GgufTensorType.BF16);
-            var result = BenchLlamaCppCommand.RunInChildProcess(gguf, promptTokens, decodeTokens);
+            GgufExporter.Export(folder, gguf, dtype is "fp32" or "q8_0" ? GgufTensorType.F32 : GgufTensorType.BF16);
+            if (dtype == "q8_0")
+            {
+                LlamaCpp.LlamaCppReference.QuantizeQ8_0(gguf, quantized);
+            }
+
+            var result = BenchLlamaCppCommand.RunInChildProcess(dtype == "q8_0" ? quantized : gguf, promptTokens, decodeTokens);
             peakRss = result.PeakRssMb;
             return new Measurement(result.PrefillTokensPerSecond, result.TimeToFirstTokenMs, result.DecodeTokensPerSecond);
         }
         finally
         {
             File.Delete(gguf);
+            File.Delete(quantized);
         }
     }
 

@@ -6,7 +6,7 @@ using Spectre.Console.Cli;
 
 namespace FineTuneMesh.Cli.Commands;
 
-/// <summary><c>logits --model DIR --ids 1,2,3 [--greedy N] [--dtype fp32|bf16] --json</c>.</summary>
+/// <summary><c>logits --model DIR --ids 1,2,3 [--greedy N] [--dtype fp32|bf16|q8_0] --json</c>.</summary>
 public sealed class LogitsCommand : Command<LogitsCommand.Settings>
 {
     public sealed class Settings : ModelSettings

@@ -15,7 +15,7 @@ public class ModelSettings : CommandSettings
     public string? Model { get; init; }
 
     [CommandOption("--dtype <DTYPE>")]
-    [Description("Compute dtype: auto (chosen for this CPU), fp32, bf16 or fp16 (default: FINETUNE_DTYPE, else auto).")]
+    [Description("Compute dtype: auto (chosen for this CPU), fp32, bf16, fp16 or q8_0 (int8 weights, quantized at load, for generation; training computes as auto) (default: FINETUNE_DTYPE, else auto).")]
     public string? DType { get; init; }
 
     [CommandOption("--adapter <DIR>")]

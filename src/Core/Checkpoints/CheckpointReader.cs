@@ -100,6 +100,11 @@ public sealed class CheckpointReader : IDisposable
         ? file
         : throw new KeyNotFoundException($"no tensor named '{name}' in the checkpoint.")).ReadInto(name, destination);
 
+    /// <summary>Rows [start, start + count) of a tensor, as stored.</summary>
+    public Tensor ReadRows(string name, long start, long count) => (_fileByTensor.TryGetValue(name, out var file)
+        ? file
+        : throw new KeyNotFoundException($"no tensor named '{name}' in the checkpoint.")).ReadRows(name, start, count);
+
     public Tensor Read(string name) => _fileByTensor.TryGetValue(name, out var file)
         ? file.Read(name)
         : throw new KeyNotFoundException($"no tensor named '{name}' in the checkpoint.");

@@ -20,6 +20,11 @@ public static class CheckpointWriter
     public static void Write(string folder, CausalLanguageModel model, ScalarType? dtype = null, string? sourceConfigPath = null)
     {
         var stored = dtype ?? model.DType;
+        if (stored == ScalarType.Int8 || model.DType == ScalarType.Int8)
+        {
+            throw new NotSupportedException("q8_0 is quantized at load and not written as a checkpoint: load the model in fp32 or bf16 to write one.");
+        }
+
         var named = model.named_parameters().ToList();
         var adapter = named.FirstOrDefault(p => p.name.Contains(".lora_", StringComparison.Ordinal) || p.name.Contains(".base_layer.", StringComparison.Ordinal));
         if (adapter.name is not null)

@@ -62,6 +62,18 @@ public sealed class SafetensorsFile : IDisposable
         return tensor;
     }
 
+    /// <summary>Rows [start, start + count) of a tensor as stored (its first dimension is the row), on the CPU.</summary>
+    public Tensor ReadRows(string name, long start, long count)
+    {
+        var entry = Entries.TryGetValue(name, out var e) ? e
+            : throw new KeyNotFoundException($"{Path}: no tensor named '{name}'.");
+        SafetensorsDType.TryGet(entry.DType, out var type);
+        var rowBytes = (entry.End - entry.Begin) / entry.Shape[0];
+        var tensor = empty([count, .. entry.Shape[1..]], type);
+        ReadRange(entry, start * rowBytes, count * rowBytes, tensor);
+        return tensor;
+    }
+
     /// <summary>
     /// Copies a tensor into <paramref name="destination"/> (same shape). When the dtype matches and
     /// the destination is contiguous CPU memory the bytes go straight from the file into it, with
@@ -82,12 +94,14 @@ public sealed class SafetensorsFile : IDisposable
         destination.copy_(Read(name));
     }
 
-    private void ReadBytes(SafetensorsEntry entry, Tensor destination)
+    private void ReadBytes(SafetensorsEntry entry, Tensor destination) => ReadRange(entry, 0, entry.End - entry.Begin, destination);
+
+    private void ReadRange(SafetensorsEntry entry, long offset, long length, Tensor destination)
     {
         // Tensor.bytes is a span over the tensor's own (contiguous, CPU) storage: no extra copy.
         var storage = destination.bytes;
-        var remaining = (int)(entry.End - entry.Begin);
-        long fileOffset = _dataStart + entry.Begin;
+        var remaining = (int)length;
+        long fileOffset = _dataStart + entry.Begin + offset;
         var done = 0;
         while (remaining > 0)
         {

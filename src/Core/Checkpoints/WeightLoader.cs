@@ -1,16 +1,19 @@
 using FineTuneMesh.Core.Kernels;
+using FineTuneMesh.Core.Modeling;
 using static TorchSharp.torch;
 
 namespace FineTuneMesh.Core.Checkpoints;
 
 /// <summary>
 /// Copies checkpoint tensors into a module's parameters by name. Names must match exactly and
-/// shapes must agree; anything missing or unexpected is an error that names the file.
+/// shapes must agree; anything missing or unexpected is an error that names the file. An int8
+/// parameter is a q8_0 matrix: its rows are quantized as they are read, into it and the block
+/// scales held under the parameter's name.
 /// </summary>
 public static class WeightLoader
 {
     public static void Load(nn.Module module, CheckpointReader checkpoint, string folder,
-        ISet<string>? ignoredCheckpointKeys = null)
+        ISet<string>? ignoredCheckpointKeys = null, IReadOnlyDictionary<string, Tensor>? scales = null)
     {
         var parameters = module.named_parameters().ToDictionary(p => p.name, p => p.parameter);
         var missing = parameters.Keys.Where(k => !checkpoint.Contains(k)).ToList();
@@ -39,7 +42,15 @@ public static class WeightLoader
             }
 
             HugePages.Advise(parameter);
-            checkpoint.ReadInto(name, parameter);
+            if (parameter.dtype == ScalarType.Int8)
+            {
+                var scale = scales?.GetValueOrDefault(name) ?? throw new InvalidOperationException($"'{name}' is int8 but has no q8_0 scales.");
+                Q8Weights.Quantize(parameter, scale, (start, count) => checkpoint.ReadRows(name, start, count));
+            }
+            else
+            {
+                checkpoint.ReadInto(name, parameter);
+            }
         }
     }
 }

@@ -29,13 +29,17 @@ public static unsafe class MatVec
     /// <summary>y = W·x for a matrix the kernels read directly (see <see cref="WeightMatrix"/>).</summary>
     public static void Multiply(WeightMatrix weight, float* x, float* y)
     {
-        if (weight.Type == TorchSharp.torch.ScalarType.BFloat16)
+        switch (weight.Type)
         {
-            BFloat16(x, (ushort*)weight.Data, y, weight.Rows, weight.Cols);
-        }
-        else
-        {
-            Float32(x, (float*)weight.Data, y, weight.Rows, weight.Cols);
+            case TorchSharp.torch.ScalarType.BFloat16:
+                BFloat16(x, (ushort*)weight.Data, y, weight.Rows, weight.Cols);
+                break;
+            case TorchSharp.torch.ScalarType.Int8:
+                Q8.Multiply(x, (sbyte*)weight.Data, weight.Scales, y, weight.Rows, weight.Cols);
+                break;
+            default:
+                Float32(x, (float*)weight.Data, y, weight.Rows, weight.Cols);
+                break;
         }
     }
 
@@ -45,7 +49,7 @@ public static unsafe class MatVec
     public static void Float32(float* x, float* weights, float* y, int rows, int cols) =>
         Split(rows, (long)rows * cols, (start, end) => Rows<Float32Weights>(x, weights, y, cols, start, end));
 
-    private static void Split(int rows, long work, Action<int, int> kernel)
+    internal static void Split(int rows, long work, Action<int, int> kernel)
     {
         if (work < ParallelThreshold)
         {

@@ -30,6 +30,11 @@ public static class LoraMerger
                 continue;
             }
 
+            if (adapter.BaseLayer.Weight.dtype == ScalarType.Int8)
+            {
+                throw new NotSupportedException("cannot merge an adapter into q8_0 (int8) base weights: load the base model in fp32 or bf16 to merge.");
+            }
+
             using (NewDisposeScope())
             {
                 var weight = adapter.BaseLayer.Weight;

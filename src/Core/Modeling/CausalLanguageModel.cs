@@ -51,9 +51,31 @@ public sealed class CausalLanguageModel : nn.Module
     /// <summary>The output projection's weight [vocab, hidden]: lm_head's, or the embedding's when tied.</summary>
     internal Tensor LmHeadWeight => _lmHead?.Weight ?? Model.EmbedTokens.weight!;
 
+    /// <summary>The output projection's q8_0 scales, when its weight is int8.</summary>
+    internal Tensor? LmHeadScale => _lmHead is null ? Model.EmbedScale : _lmHead.Scale;
+
+    /// <summary>
+    /// The q8_0 block scales of every int8 weight, by the weight's checkpoint name (empty unless the
+    /// model was built with <see cref="ScalarType.Int8"/>): what the loader quantizes into.
+    /// </summary>
+    public IReadOnlyDictionary<string, Tensor> QuantizationScales
+    {
+        get
+        {
+            var scales = named_modules().Where(m => m.module is Projection { Scale: not null })
+                .ToDictionary(m => m.name + ".weight", m => ((Projection)m.module).Scale!);
+            if (Model.EmbedScale is { } embed)
+            {
+                scales["model.embed_tokens.weight"] = embed;
+            }
+
+            return scales;
+        }
+    }
+
     /// <summary>Projects hidden states [..., hidden] to vocabulary logits [..., vocab].</summary>
     public Tensor Logits(Tensor hidden) =>
-        Projection.Apply(hidden, LmHeadWeight, null);
+        Projection.Apply(hidden, LmHeadWeight, null, LmHeadScale);
 
     /// <summary>
     /// Makes every weight of this model the same tensor storage as <paramref name="source"/>'s, so a
@@ -74,6 +96,12 @@ public sealed class CausalLanguageModel : nn.Module
             foreach (var (name, parameter) in mine)
             {
                 parameter.set_(theirs[name]);
+            }
+
+            var theirScales = source.QuantizationScales;
+            foreach (var (name, scale) in QuantizationScales)
+            {
+                scale.set_(theirScales[name]);
             }
         }
 

@@ -9,7 +9,7 @@ namespace FineTuneMesh.Core.Modeling;
 /// never runs a bf16 GEMM on a CPU that only emulates it; <c>fp32</c> and <c>bf16</c> are honoured
 /// as asked, with a <see cref="Warning"/> where this CPU is known to be slow at them.
 /// </summary>
-/// <param name="Requested">auto, fp32, bf16 or fp16, as configured.</param>
+/// <param name="Requested">auto, fp32, bf16, fp16 or q8_0, as configured.</param>
 /// <param name="Weights">What the model is loaded in (decode reads these bytes).</param>
 /// <param name="Gemm">What prefill and training matrix products compute in.</param>
 /// <param name="Reason">Why, in a sentence.</param>
@@ -41,6 +41,20 @@ public sealed record ComputePlan(string Requested, ScalarType Weights, ScalarTyp
         }
 
         var weights = DTypeNames.Parse(asked);
+        if (weights == ScalarType.Int8)
+        {
+            if (work == ComputeWork.Training)
+            {
+                var stored = Choose(Auto, work, cpu);
+                return stored with { Requested = asked, Reason = $"q8_0 is a serving format, so training computes as auto does: {stored.Reason}" };
+            }
+
+            var expanded = native ? ScalarType.BFloat16 : ScalarType.Float32;
+            return new(asked, weights, expanded,
+                $"q8_0 weights (int8 blocks of 32 with one scale each: 0.56x the bytes of bf16 for decode to read); decode runs integer dot products "
+                + $"({(cpu.Has("avx_vnni") ? "AVX-VNNI" : "AVX2")}), prefill expands the weights to {DTypeNames.ToUserName(expanded)} for its GEMMs", null);
+        }
+
         if (weights == ScalarType.Float32)
         {
             string? warning = native && work == ComputeWork.Training

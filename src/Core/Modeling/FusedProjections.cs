@@ -17,12 +17,13 @@ public sealed class FusedProjections : IDisposable
         _sizes = outFeatures;
         var total = outFeatures.Sum();
         Weight = empty([total, inFeatures], dtype, device).DetachFromDisposeScope();
-        Bias = hasBias ? zeros([total], dtype, device).DetachFromDisposeScope() : null;
+        Bias = hasBias ? zeros([total], DTypeNames.VectorDType(dtype), device).DetachFromDisposeScope() : null;
+        Scale = dtype == ScalarType.Int8 ? Q8Weights.EmptyScales(total, inFeatures, device).DetachFromDisposeScope() : null;
         var parts = new List<Projection>();
         long offset = 0;
         foreach (var size in outFeatures)
         {
-            parts.Add(new Projection(Weight.narrow(0, offset, size), Bias?.narrow(0, offset, size)));
+            parts.Add(new Projection(Weight.narrow(0, offset, size), Bias?.narrow(0, offset, size), Scale?.narrow(0, offset, size)));
             offset += size;
         }
 
@@ -31,6 +32,9 @@ public sealed class FusedProjections : IDisposable
 
     public Tensor Weight { get; }
     public Tensor? Bias { get; }
+
+    /// <summary>q8_0 block scales [total, in/32] when the weights are int8.</summary>
+    public Tensor? Scale { get; }
     public IReadOnlyList<Projection> Parts { get; }
 
     /// <summary>Whether the given modules are still exactly these parts (not wrapped, e.g. by LoRA).</summary>
@@ -38,7 +42,7 @@ public sealed class FusedProjections : IDisposable
         modules.Length == Parts.Count && modules.Select((m, i) => ReferenceEquals(m, Parts[i])).All(same => same);
 
     /// <summary>All parts' outputs for one input, in order.</summary>
-    public Tensor[] Apply(Tensor input) => Projection.Apply(input, Weight, Bias).split(_sizes, -1);
+    public Tensor[] Apply(Tensor input) => Projection.Apply(input, Weight, Bias, Scale).split(_sizes, -1);
 
     /// <summary>
     /// Points this block's buffer and its parts' views at <paramref name="source"/>'s storage: no
@@ -49,10 +53,12 @@ public sealed class FusedProjections : IDisposable
         using var noGrad = no_grad();
         Weight.set_(source.Weight);
         Bias?.set_(source.Bias!);
+        Scale?.set_(source.Scale!);
         for (var i = 0; i < Parts.Count; i++)
         {
             Parts[i].Weight.set_(source.Parts[i].Weight);
             Parts[i].Bias?.set_(source.Parts[i].Bias!);
+            Parts[i].Scale?.set_(source.Parts[i].Scale!);
         }
     }
 
@@ -61,5 +67,6 @@ public sealed class FusedProjections : IDisposable
     {
         Weight.Dispose();
         Bias?.Dispose();
+        Scale?.Dispose();
     }
 }

@@ -21,7 +21,13 @@ public static class ModelFootprint
         return embeddings + config.NumHiddenLayers * layer + h;
     }
 
-    public static long WeightBytes(ModelConfig config, ScalarType dtype) => Parameters(config) * (dtype == ScalarType.Float32 ? 4 : 2);
+    /// <summary>Bytes of the weights in <paramref name="dtype"/>; q8_0 is one byte per value plus a 4-byte scale per 32.</summary>
+    public static long WeightBytes(ModelConfig config, ScalarType dtype) => dtype switch
+    {
+        ScalarType.Float32 => Parameters(config) * 4,
+        ScalarType.Int8 => Parameters(config) * 9 / 8,
+        _ => Parameters(config) * 2,
+    };
 
     /// <summary>Free memory now (MemAvailable), or null where the system does not say.</summary>
     public static long? AvailableBytes()

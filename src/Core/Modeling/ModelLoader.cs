@@ -22,7 +22,7 @@ public static class ModelLoader
             // Tied checkpoints sometimes still carry a copy of lm_head; RoPE tables are recomputed.
             var ignored = new HashSet<string>(checkpoint.TensorNames.Where(n =>
                 (config.TieWordEmbeddings && n == "lm_head.weight") || n.EndsWith("rotary_emb.inv_freq", StringComparison.Ordinal)));
-            WeightLoader.Load(model, checkpoint, folder, ignored);
+            WeightLoader.Load(model, checkpoint, folder, ignored, model.QuantizationScales);
             model.eval();
             foreach (var parameter in model.parameters())
             {

@@ -24,34 +24,49 @@ public sealed class Projection : nn.Module<Tensor, Tensor>
     /// </summary>
     internal static bool NativeBFloat16Gemms { get; set; } = CpuFeatures.Current.FastBFloat16;
 
+    /// <summary>An empty [out, in] projection in <paramref name="dtype"/>; <see cref="ScalarType.Int8"/> means q8_0 (int8 values, fp32 block scales and bias).</summary>
     public Projection(long inFeatures, long outFeatures, bool hasBias, Device? device, ScalarType dtype)
-        : this(empty([outFeatures, inFeatures], dtype, device), hasBias ? zeros([outFeatures], dtype, device) : null)
+        : this(empty([outFeatures, inFeatures], dtype, device), hasBias ? zeros([outFeatures], DTypeNames.VectorDType(dtype), device) : null,
+            dtype == ScalarType.Int8 ? Q8Weights.EmptyScales(outFeatures, inFeatures, device) : null)
     {
     }
 
-    /// <summary>A projection over existing storage (see <see cref="FusedProjections"/>): [out, in] and [out].</summary>
-    public Projection(Tensor weight, Tensor? bias) : base(nameof(Projection))
+    /// <summary>A projection over existing storage (see <see cref="FusedProjections"/>): [out, in], [out] and, for q8_0, [out, in/32].</summary>
+    public Projection(Tensor weight, Tensor? bias, Tensor? scale = null) : base(nameof(Projection))
     {
-        Weight = new Parameter(weight);
+        Weight = new Parameter(weight, requires_grad: weight.is_floating_point());
         register_parameter("weight", Weight);
         if (bias is not null)
         {
             Bias = new Parameter(bias);
             register_parameter("bias", Bias);
         }
+
+        // Not a parameter or buffer: the checkpoint has no such key; the loader fills it while quantizing.
+        Scale = scale;
     }
 
     public Parameter Weight { get; }
     public Parameter? Bias { get; }
 
-    public override Tensor forward(Tensor input) => Apply(input, Weight, Bias);
+    /// <summary>The q8_0 block scales [out, in/32] when <see cref="Weight"/> holds int8 values; null otherwise.</summary>
+    public Tensor? Scale { get; }
+
+    public override Tensor forward(Tensor input) => Apply(input, Weight, Bias, Scale);
 
     /// <summary>input [..., in] → [..., out], via the kernel when it applies.</summary>
-    public static Tensor Apply(Tensor input, Tensor weight, Tensor? bias)
+    public static Tensor Apply(Tensor input, Tensor weight, Tensor? bias, Tensor? scale = null)
     {
         var cols = weight.shape[1];
         var rows = input.NumberOfElements / cols;
         var needsGradient = is_grad_enabled() && (input.requires_grad || weight.requires_grad || (bias?.requires_grad ?? false));
+        if (weight.dtype == ScalarType.Int8)
+        {
+            return rows > MaxKernelRows || needsGradient || !Q8.IsSupported || !WeightMatrix.Readable(weight, scale)
+                ? ApplyDequantized(input, weight, bias, scale ?? throw new ArgumentException("int8 (q8_0) weights need their block scales."))
+                : ApplyKernel(input, WeightMatrix.Of(weight, scale), bias);
+        }
+
         if (rows > MaxKernelRows || needsGradient || !MatVec.IsSupported || weight.device_type != TorchSharp.DeviceType.CPU
             || weight.dtype is not (ScalarType.BFloat16 or ScalarType.Float32) || !weight.is_contiguous())
         {
@@ -65,13 +80,22 @@ public sealed class Projection : nn.Module<Tensor, Tensor>
                 : nn.functional.linear(input.to(weight.dtype), weight, bias).to(input.dtype);
         }
 
+        return ApplyKernel(input, WeightMatrix.Of(weight), bias);
+    }
+
+    /// <summary>One kernel pass over the weights per activation row.</summary>
+    private static unsafe Tensor ApplyKernel(Tensor input, WeightMatrix weight, Tensor? bias)
+    {
         using var scope = NewDisposeScope();
+        var (cols, outFeatures) = (weight.Cols, weight.Rows);
+        var rows = input.NumberOfElements / cols;
         var x = input.dtype == ScalarType.Float32 && input.is_contiguous() ? input : input.to(ScalarType.Float32).contiguous();
-        var y = empty([.. input.shape[..^1], weight.shape[0]], ScalarType.Float32);
-        var outFeatures = weight.shape[0];
+        var y = empty([.. input.shape[..^1], outFeatures], ScalarType.Float32);
+        var xp = (float*)x.DataPointer();
+        var yp = (float*)y.DataPointer();
         for (var r = 0L; r < rows; r++)
         {
-            Multiply(x, r * cols, weight, y, r * outFeatures);
+            MatVec.Multiply(weight, xp + r * cols, yp + r * outFeatures);
         }
 
         var output = input.dtype == ScalarType.Float32 ? y : y.to(input.dtype);
@@ -83,18 +107,26 @@ public sealed class Projection : nn.Module<Tensor, Tensor>
         return output.MoveToOuterDisposeScope();
     }
 
-    private static unsafe void Multiply(Tensor x, long xOffset, Tensor weight, Tensor y, long yOffset)
+    /// <summary>
+    /// A GEMM over q8_0 weights (prefill, training on an int8 base): the weights are expanded per
+    /// call to bf16 where bf16 GEMMs are native and fast, else fp32, as llama.cpp does for its
+    /// quantized matrix products over many rows.
+    /// </summary>
+    private static Tensor ApplyDequantized(Tensor input, Tensor weight, Tensor? bias, Tensor scale)
     {
-        var (rows, cols) = ((int)weight.shape[0], (int)weight.shape[1]);
-        var xp = (float*)x.DataPointer() + xOffset;
-        var yp = (float*)y.DataPointer() + yOffset;
-        if (weight.dtype == ScalarType.BFloat16)
+        using var scope = NewDisposeScope();
+        var gemm = NativeBFloat16Gemms ? ScalarType.BFloat16 : ScalarType.Float32;
+        var dense = Q8Weights.Dequantize(weight, scale, gemm);
+        var output = nn.functional.linear(input.to(gemm), dense, bias?.to(gemm)).to(input.dtype);
+        return output.MoveToOuterDisposeScope();
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing)
         {
-            MatVec.BFloat16(xp, (ushort*)weight.DataPointer(), yp, rows, cols);
-        }
-        else
-        {
-            MatVec.Float32(xp, (float*)weight.DataPointer(), yp, rows, cols);
+            Scale?.Dispose();
         }
     }
 }

@@ -11,7 +11,7 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
         : base(nameof(RmsNorm))
     {
         _eps = eps;
-        Weight = nn.Parameter(ones(size, dtype, device));
+        Weight = nn.Parameter(ones(size, DTypeNames.VectorDType(dtype), device));
         register_parameter("weight", Weight);
     }
 

@@ -40,13 +40,13 @@ internal static unsafe class SingleTokenStep
     {
         bool Linear(nn.Module<Tensor, Tensor> module) => module switch
         {
-            Projection p => WeightMatrix.Readable(p.Weight),
-            ILowRankAdapted a => WeightMatrix.Readable(a.BaseLayer.Weight) && WeightMatrix.Readable(a.LoraA.Weight)
+            Projection p => WeightMatrix.Readable(p.Weight, p.Scale),
+            ILowRankAdapted a => WeightMatrix.Readable(a.BaseLayer.Weight, a.BaseLayer.Scale) && WeightMatrix.Readable(a.LoraA.Weight)
                 && WeightMatrix.Readable(a.LoraB.Weight) && a.LoraA.Bias is null && a.LoraB.Bias is null,
             _ => false,
         };
 
-        return WeightMatrix.Readable(model.LmHeadWeight) && WeightMatrix.Readable(model.Model.EmbedTokens.weight!)
+        return WeightMatrix.Readable(model.LmHeadWeight, model.LmHeadScale) && WeightMatrix.Readable(model.Model.EmbedTokens.weight!, model.Model.EmbedScale)
             && model.Model.Layers.All(layer => layer.SelfAttention.Projections.Values.All(Linear) && layer.Mlp.Projections.Values.All(Linear));
     }
 
@@ -80,7 +80,7 @@ internal static unsafe class SingleTokenStep
             var sin = cos + headDim / 2;
             model.Model.Rotary.Angles(position, new Span<float>(cos, headDim / 2), new Span<float>(sin, headDim / 2));
 
-            WeightMatrix.Of(model.Model.EmbedTokens.weight!).ReadRow(token, x);
+            WeightMatrix.Of(model.Model.EmbedTokens.weight!, model.Model.EmbedScale).ReadRow(token, x);
             for (var i = 0; i < config.NumHiddenLayers; i++)
             {
                 var layer = model.Model.Layers[i];
@@ -100,7 +100,7 @@ internal static unsafe class SingleTokenStep
             }
 
             VectorMath.RmsNorm(x, model.Model.Norm.Weight, config.RmsNormEps, normed, normScratch, hidden);
-            var head = WeightMatrix.Of(model.LmHeadWeight);
+            var head = WeightMatrix.Of(model.LmHeadWeight, model.LmHeadScale);
             var logits = empty([1, head.Rows], ScalarType.Float32);
             MatVec.Multiply(head, normed, (float*)logits.DataPointer());
             return logits;
@@ -168,7 +168,7 @@ internal static unsafe class SingleTokenStep
         var offset = 0L;
         if (fused.Intact(bases))
         {
-            MatVec.Multiply(WeightMatrix.Of(fused.Weight), x, y);
+            MatVec.Multiply(WeightMatrix.Of(fused.Weight, fused.Scale), x, y);
             if (fused.Bias is not null)
             {
                 VectorMath.AddTo(y, fused.Bias);
@@ -198,7 +198,7 @@ internal static unsafe class SingleTokenStep
     private static void Linear(nn.Module<Tensor, Tensor> module, float* x, float* y)
     {
         var projection = module is ILowRankAdapted a ? a.BaseLayer : (Projection)module;
-        MatVec.Multiply(WeightMatrix.Of(projection.Weight), x, y);
+        MatVec.Multiply(WeightMatrix.Of(projection.Weight, projection.Scale), x, y);
         if (projection.Bias is not null)
         {
             VectorMath.AddTo(y, projection.Bias);

@@ -22,6 +22,6 @@ public sealed record TrainingSpec
     /// <summary>Checkpoint to object storage every this many steps, so a killed worker's job resumes near where it was.</summary>
     public int CheckpointEverySteps { get; init; } = 10;
 
-    /// <summary>auto, fp32, bf16 or fp16; null means the trainer's FINETUNE_DTYPE (auto by default).</summary>
+    /// <summary>auto, fp32, bf16, fp16 or q8_0 (a serving format: training computes as auto); null means the trainer's FINETUNE_DTYPE (auto by default).</summary>
     public string? DType { get; init; }
 }

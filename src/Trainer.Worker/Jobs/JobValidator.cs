@@ -49,9 +49,9 @@ public sealed partial class JobValidator(BaseModelResolver baseModels, ArtifactS
             errors.Add($"epochs {spec.Training.Epochs} is above the limit of {MaxEpochs}.");
         }
 
-        if (spec.Training.DType is { } dtype && dtype.ToLowerInvariant() is not ("auto" or "fp32" or "bf16" or "fp16"))
+        if (spec.Training.DType is { } dtype && dtype.ToLowerInvariant() is not ("auto" or "fp32" or "bf16" or "fp16" or "q8_0"))
         {
-            errors.Add($"training.dtype '{dtype}' is not a compute dtype; use auto (the default: chosen for the trainer's CPU), fp32, bf16 or fp16.");
+            errors.Add($"training.dtype '{dtype}' is not a compute dtype; use auto (the default: chosen for the trainer's CPU), fp32, bf16, fp16 or q8_0 (which trains as auto).");
         }
 
         if (spec.Training.EvalFraction is < 0 or > 0.5)

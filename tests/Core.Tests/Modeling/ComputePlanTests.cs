@@ -36,6 +36,34 @@ public sealed class ComputePlanTests
     }
 
     [Fact]
+    public void Q8_0_ServesInt8Weights_WithGemmsInWhatIsFastHere()
+    {
+        var avx2 = ComputePlan.Choose("q8_0", ComputeWork.Inference, _avx2);
+        var zen4 = ComputePlan.Choose("q8_0", ComputeWork.Inference, _avx512Bf16);
+        Assert.Equal((ScalarType.Int8, ScalarType.Float32), (avx2.Weights, avx2.Gemm));
+        Assert.Equal((ScalarType.Int8, ScalarType.BFloat16), (zen4.Weights, zen4.Gemm));
+        Assert.Equal("q8_0 (GEMMs fp32)", avx2.Summary);
+        Assert.Contains("AVX2", avx2.Reason);
+        // The kernel's VNNI path is the VEX-encoded one (AVX-VNNI); AVX512_VNNI alone runs the AVX2 path.
+        Assert.Contains("AVX2", zen4.Reason);
+        var sapphireRapids = CpuFeatures.Detect([CpuFeaturesTests.SapphireRapids], _ => null);
+        Assert.Contains("AVX-VNNI", ComputePlan.Choose("q8_0", ComputeWork.Inference, sapphireRapids).Reason);
+    }
+
+    [Fact]
+    public void Q8_0_ForTraining_TrainsAsAutoDoes()
+    {
+        foreach (var cpu in new[] { _avx2, _avx512Bf16 })
+        {
+            var plan = ComputePlan.Choose("q8_0", ComputeWork.Training, cpu);
+            var auto = ComputePlan.Choose("auto", ComputeWork.Training, cpu);
+            Assert.Equal((auto.Weights, auto.Gemm), (plan.Weights, plan.Gemm));
+            Assert.Equal("q8_0", plan.Requested);
+            Assert.Contains("serving format", plan.Reason);
+        }
+    }
+
+    [Fact]
     public void Auto_NeverWarns()
     {
         foreach (var cpu in new[] { _avx2, _avx512Bf16 })

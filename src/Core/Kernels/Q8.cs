@@ -1,0 +1,92 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace FineTuneMesh.Core.Kernels;
+
+/// <summary>
+/// y = W·x over q8_0 weights (<see cref="Q8Blocks"/>), as llama.cpp computes its Q8_0 products:
+/// x is quantized to q8_0 blocks once per call, then each block's dot product is done in
+/// integers and scaled by both blocks' scales. Per 32 weights that is one 32-byte load and four
+/// vector ops (sign, multiply-add of bytes, widen, fused multiply-add), so decoding stays
+/// memory-bound on AVX2 as on AVX-512; VNNI (where the JIT offers it) fuses two of them.
+/// </summary>
+public static unsafe class Q8
+{
+    /// <summary>VNNI dot products where the JIT offers them; tests turn it off to run the plain AVX2 path.</summary>
+    internal static bool UseVnni { get; set; } = AvxVnni.IsSupported;
+
+    public static bool IsSupported => Avx2.IsSupported && Fma.IsSupported;
+
+    public static void Multiply(float* x, sbyte* weights, float* scales, float* y, int rows, int cols)
+    {
+        if (cols % Q8Blocks.BlockSize != 0)
+        {
+            throw new ArgumentException($"q8_0 rows hold whole blocks of {Q8Blocks.BlockSize}; {cols} columns do not.");
+        }
+
+        var blocks = cols / Q8Blocks.BlockSize;
+        // x as q8_0: its bytes' magnitudes (the unsigned side of the byte product), the bytes themselves
+        // (whose signs move onto the weights) and its block scales.
+        var bytes = (nuint)(2 * cols + blocks * sizeof(float));
+        var work = (byte*)NativeMemory.AlignedAlloc(bytes, 64);
+        try
+        {
+            var magnitudes = work;
+            var signed = (sbyte*)(work + cols);
+            var xScales = (float*)(work + 2 * cols);
+            QuantizeActivations(x, signed, magnitudes, xScales, blocks);
+            MatVec.Split(rows, (long)rows * cols, (start, end) => Rows(magnitudes, signed, xScales, weights, scales, y, blocks, start, end));
+        }
+        finally
+        {
+            NativeMemory.AlignedFree(work);
+        }
+    }
+
+    private static void QuantizeActivations(float* x, sbyte* signed, byte* magnitudes, float* scales, int blocks)
+    {
+        var count = blocks * Q8Blocks.BlockSize;
+        Q8Blocks.Quantize(new ReadOnlySpan<float>(x, count), new Span<sbyte>(signed, count), new Span<float>(scales, blocks));
+        for (var i = 0; i < count; i++)
+        {
+            magnitudes[i] = (byte)Math.Abs(signed[i]);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Rows(byte* magnitudes, sbyte* signed, float* xScales, sbyte* weights, float* scales, float* y,
+        int blocks, int start, int end)
+    {
+        var cols = blocks * Q8Blocks.BlockSize;
+        var ones = Vector256.Create((short)1);
+        for (var row = start; row < end; row++)
+        {
+            var w = weights + (long)row * cols;
+            var s = scales + (long)row * blocks;
+            Vector256<float> even = default, odd = default;
+            for (var b = 0; b < blocks; b++)
+            {
+                var offset = b * Q8Blocks.BlockSize;
+                // x·w = |x|·(w with x's sign): an unsigned-by-signed byte product, as the instructions want.
+                var weight = Avx2.Sign(Vector256.Load(w + offset), Vector256.Load(signed + offset));
+                var magnitude = Vector256.Load(magnitudes + offset);
+                var sums = UseVnni
+                    ? AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, magnitude, weight)
+                    : Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(magnitude, weight), ones);
+                var scale = Vector256.Create(s[b] * xScales[b]);
+                if ((b & 1) == 0)
+                {
+                    even = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sums), scale, even);
+                }
+                else
+                {
+                    odd = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sums), scale, odd);
+                }
+            }
+
+            y[row] = Vector256.Sum(even + odd);
+        }
+    }
+}
