@@ -51,7 +51,9 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>, ILowRankAdapted
     public Projection LoraB { get; }
     public double Scaling { get; }
 
-    public override Tensor forward(Tensor input)
+    public override Tensor forward(Tensor input) => BaseLayer.call(input) + Update(input);
+
+    public Tensor Update(Tensor input)
     {
         var x = input;
         if (training && _dropout > 0)
@@ -60,7 +62,7 @@ public sealed class LoraLinear : nn.Module<Tensor, Tensor>, ILowRankAdapted
             x = input * keep / (1 - _dropout);
         }
 
-        return BaseLayer.call(input) + LoraB.call(LoraA.call(x)) * Scaling;
+        return LoraB.call(LoraA.call(x)) * Scaling;
     }
 
     /// <summary>Fixes the dropout masks of the next forward passes.</summary>

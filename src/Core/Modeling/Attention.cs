@@ -61,7 +61,7 @@ public sealed class Attention : nn.Module
     {
         var (batch, length) = (x.shape[0], x.shape[1]);
         var (qProj, kProj, vProj) = (_projections["q_proj"], _projections["k_proj"], _projections["v_proj"]);
-        var qkv = _qkv.Intact(qProj, kProj, vProj) ? _qkv.Apply(x) : [qProj.call(x), kProj.call(x), vProj.call(x)];
+        var qkv = _qkv.Apply(x, [qProj, kProj, vProj]);
         var q = qkv[0].view(batch, length, _heads, _headDim).transpose(1, 2);                          // [B, H, T, D]
         var k = qkv[1].view(batch, length, _kvHeads, _headDim).transpose(1, 2);                        // [B, kvH, T, D]
         var v = qkv[2].view(batch, length, _kvHeads, _headDim).transpose(1, 2);                        // [B, kvH, T, D]

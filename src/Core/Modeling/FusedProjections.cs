@@ -45,6 +45,30 @@ public sealed class FusedProjections : IDisposable
     public Tensor[] Apply(Tensor input) => Projection.Apply(input, Weight, Bias, Scale).split(_sizes, -1);
 
     /// <summary>
+    /// The outputs of <paramref name="modules"/> (what stands under the parts' names now) for one
+    /// input: one fused product where each is a part itself or a low-rank update around one (LoRA),
+    /// the updates added to their slices; each module on its own otherwise.
+    /// </summary>
+    public Tensor[] Apply(Tensor input, IReadOnlyList<nn.Module<Tensor, Tensor>> modules)
+    {
+        if (!Intact([.. modules.Select(m => m is ILowRankAdapted a ? a.BaseLayer : m)]))
+        {
+            return [.. modules.Select(m => m.call(input))];
+        }
+
+        var outputs = Apply(input);
+        for (var i = 0; i < outputs.Length; i++)
+        {
+            if (modules[i] is ILowRankAdapted adapted)
+            {
+                outputs[i] = outputs[i] + adapted.Update(input);
+            }
+        }
+
+        return outputs;
+    }
+
+    /// <summary>
     /// Points this block's buffer and its parts' views at <paramref name="source"/>'s storage: no
     /// copy, the same weights in memory. Its own storage is freed once nothing refers to it.
     /// </summary>

@@ -48,7 +48,7 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         var (gate, up) = (_projections["gate_proj"], _projections["up_proj"]);
-        var gateUp = _gateUp.Intact(gate, up) ? _gateUp.Apply(x) : [gate.call(x), up.call(x)];
+        var gateUp = _gateUp.Apply(x, [gate, up]);
         return _projections["down_proj"].call(nn.functional.silu(gateUp[0]) * gateUp[1]);
     }
 

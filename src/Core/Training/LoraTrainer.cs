@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using FineTuneMesh.Core.Kernels;
 using FineTuneMesh.Core.Lora;
 using FineTuneMesh.Core.Modeling;
 using static TorchSharp.torch;
@@ -19,6 +20,7 @@ public sealed class LoraTrainer(CausalLanguageModel model, TrainingOptions optio
     public TrainingResult Train(IReadOnlyList<TrainingExample> examples, IReadOnlyList<TrainingExample>? evalExamples = null,
         IProgress<TrainingProgress>? progress = null, string? checkpointFolder = null, CancellationToken cancellationToken = default)
     {
+        TrainingAllocator.KeepFreedMemory();
         options.Validate();
         if (examples.Count == 0)
         {
