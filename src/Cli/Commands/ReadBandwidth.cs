@@ -6,8 +6,10 @@ namespace FineTuneMesh.Cli.Commands;
 
 /// <summary>
 /// The machine's memory read bandwidth, measured in the same run as the decode benchmark: one
-/// thread per core sums its share of a 1 GiB buffer with vector loads (the best of five passes).
-/// Decoding one token reads every weight once, so this is its ceiling.
+/// thread per core sums a 1 GiB buffer with vector loads, the threads taking turns over 1 MiB
+/// chunks (as the decode kernels split each matrix), the best of five passes. Decoding one token
+/// reads every weight once, so this is its ceiling; a share above 100% means the kernels' access
+/// pattern gets more out of the memory system than this probe does.
 /// </summary>
 public static unsafe class ReadBandwidth
 {
@@ -23,8 +25,7 @@ public static unsafe class ReadBandwidth
             for (var pass = 0; pass < 5; pass++)
             {
                 // Threads of its own: the thread pool's first Parallel.For ran both halves on one core.
-                var readers = Enumerable.Range(0, threads).Select(part => new Thread(() =>
-                    Sum((Vector<float>*)(buffer + Bytes / threads * part), Bytes / threads / sizeof(Vector<float>)))).ToList();
+                var readers = Enumerable.Range(0, threads).Select(part => new Thread(() => SumChunks(buffer, Bytes, part, threads))).ToList();
                 var clock = Stopwatch.StartNew();
                 readers.ForEach(t => t.Start());
                 readers.ForEach(t => t.Join());
@@ -39,6 +40,19 @@ public static unsafe class ReadBandwidth
         }
     }
 
+    private static float SumChunks(byte* buffer, long bytes, int part, int parts)
+    {
+        const long Chunk = 1 << 20;
+        var sum = 0f;
+        for (var offset = part * Chunk; offset < bytes; offset += parts * Chunk)
+        {
+            sum += Sum((Vector<float>*)(buffer + offset), Chunk / sizeof(Vector<float>));
+        }
+
+        return sum;
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static float Sum(Vector<float>* data, long count)
     {
         Vector<float> a = default, b = default, c = default, d = default;

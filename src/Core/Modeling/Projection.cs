@@ -70,9 +70,10 @@ public sealed class Projection : nn.Module<Tensor, Tensor>
         if (rows > MaxKernelRows || needsGradient || !MatVec.IsSupported || weight.device_type != TorchSharp.DeviceType.CPU
             || weight.dtype is not (ScalarType.BFloat16 or ScalarType.Float32) || !weight.is_contiguous())
         {
-            if (weight.dtype is ScalarType.BFloat16 or ScalarType.Float16 && !(weight.dtype == ScalarType.BFloat16 && NativeBFloat16Gemms))
+            if (weight.dtype is ScalarType.BFloat16 or ScalarType.Float16 && !(weight.dtype == ScalarType.BFloat16 && NativeBFloat16Gemms)
+                && weight.is_contiguous())
             {
-                return nn.functional.linear(input.to(ScalarType.Float32), weight.to(ScalarType.Float32), bias?.to(ScalarType.Float32)).to(input.dtype);
+                return LinearInRowBlocks(input, weight, bias, ScalarType.Float32, (start, count) => weight.narrow(0, start, count).to(ScalarType.Float32));
             }
 
             return input.dtype == weight.dtype
@@ -114,10 +115,36 @@ public sealed class Projection : nn.Module<Tensor, Tensor>
     /// </summary>
     private static Tensor ApplyDequantized(Tensor input, Tensor weight, Tensor? bias, Tensor scale)
     {
-        using var scope = NewDisposeScope();
         var gemm = NativeBFloat16Gemms ? ScalarType.BFloat16 : ScalarType.Float32;
-        var dense = Q8Weights.Dequantize(weight, scale, gemm);
-        var output = nn.functional.linear(input.to(gemm), dense, bias?.to(gemm)).to(input.dtype);
+        return LinearInRowBlocks(input, weight, bias, gemm,
+            (start, count) => Q8Weights.Dequantize(weight.narrow(0, start, count), scale.narrow(0, start, count), gemm));
+    }
+
+    // Expanded weights are made a band of rows at a time: a whole expanded gate/up matrix (35 MB
+    // in fp32) is above glibc's largest mmap threshold, so each call faulted in fresh zeroed pages;
+    // bands this size are reused from the heap.
+    private const long ExpandedBandBytes = 8L << 20;
+
+    /// <summary>
+    /// y = x·Wᵀ + b with W expanded to <paramref name="gemm"/> by <paramref name="expand"/> (start row,
+    /// row count) one band of rows at a time, each band's GEMM writing its own output columns.
+    /// </summary>
+    private static Tensor LinearInRowBlocks(Tensor input, Tensor weight, Tensor? bias, ScalarType gemm, Func<long, long, Tensor> expand)
+    {
+        using var scope = NewDisposeScope();
+        var (outFeatures, inFeatures) = (weight.shape[0], weight.shape[1]);
+        var band = Math.Max(1, ExpandedBandBytes / (inFeatures * (gemm == ScalarType.Float32 ? 4 : 2)));
+        var x = input.to(gemm);
+        var b = bias?.to(gemm);
+        var parts = new List<Tensor>();
+        for (var start = 0L; start < outFeatures; start += band)
+        {
+            var count = Math.Min(band, outFeatures - start);
+            using var expanded = expand(start, count);
+            parts.Add(nn.functional.linear(x, expanded, b?.narrow(0, start, count)));
+        }
+
+        var output = (parts.Count == 1 ? parts[0] : cat(parts, -1)).to(input.dtype);
         return output.MoveToOuterDisposeScope();
     }
 
