@@ -14,4 +14,10 @@ public sealed record GenerationSummary(
     TimeSpan TimeToFirstToken,
     double TokensPerSecond,
     string? MatchedStopString,
-    IReadOnlyList<int> CompletionTokenIds) : GenerationEvent;
+    IReadOnlyList<int> CompletionTokenIds) : GenerationEvent
+{
+    /// <summary>Tokens drafted for speculative decoding, and how many of them the model accepted.</summary>
+    public int DraftedTokens { get; init; }
+
+    public int AcceptedDraftTokens { get; init; }
+}

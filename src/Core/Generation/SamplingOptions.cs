@@ -13,6 +13,16 @@ public sealed record SamplingOptions
     public IReadOnlyList<int> StopTokenIds { get; init; } = [];
     public IReadOnlyList<string> StopStrings { get; init; } = [];
 
+    /// <summary>
+    /// Speculative decoding for greedy generation: at most this many tokens are drafted per step
+    /// (from the prompt, the text so far and <see cref="ExpectedTexts"/>) and verified in one pass;
+    /// the output is exactly plain greedy decoding's. 0 turns it off.
+    /// </summary>
+    public int DraftTokens { get; init; } = 8;
+
+    /// <summary>Texts the answer is expected to repeat, such as a template's fixed text after the answer field.</summary>
+    public IReadOnlyList<string> ExpectedTexts { get; init; } = [];
+
     public bool IsGreedy => Temperature <= 0 || TopK == 1;
 
     /// <summary>Throws <see cref="ArgumentException"/> naming the first setting out of range.</summary>
@@ -25,6 +35,7 @@ public sealed record SamplingOptions
         Require(RepetitionPenalty is > 0 and <= 10, "repetition_penalty must be in (0, 10]");
         Require(MaxNewTokens >= 1, "max_new_tokens must be at least 1");
         Require(StopStrings.All(s => s.Length > 0), "stop strings must not be empty");
+        Require(DraftTokens is >= 0 and < Modeling.TokenStep.MaxTokens, $"draft_tokens must be from 0 to {Modeling.TokenStep.MaxTokens - 1}");
     }
 
     private static void Require(bool condition, string message)

@@ -41,9 +41,15 @@ public sealed class TextGenerator(CausalLanguageModel model, TextTokenizer token
         FinishReason? reason = null;
 
         using var cache = model.NewCache();
-        var next = await Task.Run(() => Step(promptIds, cache, sampler, history), cancellationToken).ConfigureAwait(false);
+        var speculation = options.IsGreedy && options.DraftTokens > 0
+            ? new Speculation(new PromptLookupDrafter([.. options.ExpectedTexts.SelectMany(t => tokenizer.Encode(t))]), options.DraftTokens)
+            : null;
+        // Tokens decided but not yet emitted: one per plain step, or a verified draft and the model's next.
+        var pending = new Queue<int>();
+        pending.Enqueue(await Task.Run(() => Step(promptIds, cache, sampler, history), cancellationToken).ConfigureAwait(false));
         while (true)
         {
+            var next = pending.Dequeue();
             if (completion.Count == 0)
             {
                 firstToken = clock.Elapsed;
@@ -85,8 +91,19 @@ public sealed class TextGenerator(CausalLanguageModel model, TextTokenizer token
                 break;
             }
 
+            if (pending.Count > 0)
+            {
+                continue;
+            }
+
             var last = next;
-            next = await Task.Run(() => Step([last], cache, sampler, history), CancellationToken.None).ConfigureAwait(false);
+            var room = Math.Min(maxNew - completion.Count, contextLimit - (int)cache.Length - 1);
+            var decided = await Task.Run(() => speculation?.Step(model, last, cache, sampler, history, room, Decodable)
+                ?? [Step([last], cache, sampler, history)], CancellationToken.None).ConfigureAwait(false);
+            foreach (var token in decided)
+            {
+                pending.Enqueue(token);
+            }
         }
 
         if (!matcher.Stopped)
@@ -102,7 +119,11 @@ public sealed class TextGenerator(CausalLanguageModel model, TextTokenizer token
         var decodeSeconds = (clock.Elapsed - firstToken).TotalSeconds;
         var tokensPerSecond = completion.Count > 1 && decodeSeconds > 0 ? (completion.Count - 1) / decodeSeconds : 0;
         yield return new GenerationSummary(reason ?? FinishReason.Stop, promptIds.Count, completion.Count, firstToken,
-            tokensPerSecond, matcher.MatchedStopString, completion);
+            tokensPerSecond, matcher.MatchedStopString, completion)
+        {
+            DraftedTokens = speculation?.Drafted ?? 0,
+            AcceptedDraftTokens = speculation?.Accepted ?? 0,
+        };
     }
 
     /// <summary>Runs the whole stream and returns the text and the summary.</summary>
@@ -116,8 +137,9 @@ public sealed class TextGenerator(CausalLanguageModel model, TextTokenizer token
         using var noGrad = no_grad();
         var input = tensor(ids.Select(i => (long)i).ToArray()).view(1, -1);
         var logits = model.ForwardLast(input, cache);                                       // [1, V]
-        // Embedding rows past the tokenizer (vocab padding) have no text: never pick them.
-        var decodable = Math.Min(tokenizer.VocabSize, logits.shape[1]);
-        return sampler.Next(logits[0].narrow(0, 0, decodable), history);
+        return sampler.Next(Decodable(logits[0]), history);
     }
+
+    // Embedding rows past the tokenizer (vocab padding) have no text: never pick them.
+    private Tensor Decodable(Tensor logits) => logits.narrow(0, 0, Math.Min(tokenizer.VocabSize, logits.shape[0]));
 }

@@ -26,28 +26,35 @@ public static unsafe class MatVec
     // Below this many weights per call, handing half to another core costs more than it saves.
     private const long ParallelThreshold = 1 << 16;
 
-    /// <summary>y = W·x for a matrix the kernels read directly (see <see cref="WeightMatrix"/>).</summary>
-    public static void Multiply(WeightMatrix weight, float* x, float* y)
+    /// <summary>
+    /// Y = X·Wᵀ for <paramref name="count"/> activation rows (x: [count, Cols], y: [count, Rows]) and
+    /// a matrix the kernels read directly (see <see cref="WeightMatrix"/>). Each weight row comes from
+    /// memory once for all activation rows, and each result is computed exactly as for one row
+    /// alone, so several tokens at once give bit for bit the logits of one at a time.
+    /// </summary>
+    public static void Multiply(WeightMatrix weight, float* x, float* y, int count = 1)
     {
         switch (weight.Type)
         {
             case TorchSharp.torch.ScalarType.BFloat16:
-                BFloat16(x, (ushort*)weight.Data, y, weight.Rows, weight.Cols);
+                Split(weight.Rows, (long)weight.Rows * weight.Cols * count,
+                    (start, end) => Rows<BFloat16Weights>(x, weight.Data, y, weight.Rows, weight.Cols, count, start, end));
                 break;
             case TorchSharp.torch.ScalarType.Int8:
-                Q8.Multiply(x, (sbyte*)weight.Data, weight.Scales, y, weight.Rows, weight.Cols);
+                Q8.Multiply(x, (sbyte*)weight.Data, weight.Scales, y, weight.Rows, weight.Cols, count);
                 break;
             default:
-                Float32(x, (float*)weight.Data, y, weight.Rows, weight.Cols);
+                Split(weight.Rows, (long)weight.Rows * weight.Cols * count,
+                    (start, end) => Rows<Float32Weights>(x, weight.Data, y, weight.Rows, weight.Cols, count, start, end));
                 break;
         }
     }
 
     public static void BFloat16(float* x, ushort* weights, float* y, int rows, int cols) =>
-        Split(rows, (long)rows * cols, (start, end) => Rows<BFloat16Weights>(x, weights, y, cols, start, end));
+        Split(rows, (long)rows * cols, (start, end) => Rows<BFloat16Weights>(x, weights, y, rows, cols, 1, start, end));
 
     public static void Float32(float* x, float* weights, float* y, int rows, int cols) =>
-        Split(rows, (long)rows * cols, (start, end) => Rows<Float32Weights>(x, weights, y, cols, start, end));
+        Split(rows, (long)rows * cols, (start, end) => Rows<Float32Weights>(x, weights, y, rows, cols, 1, start, end));
 
     internal static void Split(int rows, long work, Action<int, int> kernel)
     {
@@ -60,46 +67,57 @@ public static unsafe class MatVec
         KernelThreads.Run(rows, kernel);
     }
 
-    /// <summary>Rows [start, end) of y = W·x; <typeparamref name="TWeights"/> says how weights turn into fp32.</summary>
+    /// <summary>Weight rows [start, end) against every activation row; <typeparamref name="TWeights"/> says how weights turn into fp32.</summary>
     /// <remarks>Fully optimised from the first call, so a server's first tokens do not run tier-0 JIT code.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Rows<TWeights>(float* x, void* weights, float* y, int cols, int start, int end)
+    private static void Rows<TWeights>(float* x, void* weights, float* y, int rows, int cols, int count, int start, int end)
         where TWeights : IWeightFormat
     {
         for (var row = start; row < end; row++)
         {
+            // After the first activation row the weight row is in L1: memory sees it once.
             var w = (byte*)weights + (long)row * cols * TWeights.ElementSize;
-            var c = 0;
-            var sum = 0f;
-            if (UseAvx512)
+            for (var t = 0; t < count; t++)
             {
-                Vector512<float> a = default, b = default;
-                for (; c + 32 <= cols; c += 32)
-                {
-                    a = Avx512F.FusedMultiplyAdd(TWeights.Load512(w, c), Vector512.Load(x + c), a);
-                    b = Avx512F.FusedMultiplyAdd(TWeights.Load512(w, c + 16), Vector512.Load(x + c + 16), b);
-                }
-
-                sum = Vector512.Sum(a + b);
+                y[(long)t * rows + row] = Dot<TWeights>(w, x + (long)t * cols, cols);
             }
-            else if (Avx2.IsSupported && Fma.IsSupported)
-            {
-                Vector256<float> a = default;
-                for (; c + 8 <= cols; c += 8)
-                {
-                    a = Fma.MultiplyAdd(TWeights.Load256(w, c), Vector256.Load(x + c), a);
-                }
-
-                sum = Vector256.Sum(a);
-            }
-
-            for (; c < cols; c++)
-            {
-                sum += TWeights.Load1(w, c) * x[c];
-            }
-
-            y[row] = sum;
         }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Dot<TWeights>(byte* w, float* x, int cols)
+        where TWeights : IWeightFormat
+    {
+        var c = 0;
+        var sum = 0f;
+        if (UseAvx512)
+        {
+            Vector512<float> a = default, b = default;
+            for (; c + 32 <= cols; c += 32)
+            {
+                a = Avx512F.FusedMultiplyAdd(TWeights.Load512(w, c), Vector512.Load(x + c), a);
+                b = Avx512F.FusedMultiplyAdd(TWeights.Load512(w, c + 16), Vector512.Load(x + c + 16), b);
+            }
+
+            sum = Vector512.Sum(a + b);
+        }
+        else if (Avx2.IsSupported && Fma.IsSupported)
+        {
+            Vector256<float> a = default;
+            for (; c + 8 <= cols; c += 8)
+            {
+                a = Fma.MultiplyAdd(TWeights.Load256(w, c), Vector256.Load(x + c), a);
+            }
+
+            sum = Vector256.Sum(a);
+        }
+
+        for (; c < cols; c++)
+        {
+            sum += TWeights.Load1(w, c) * x[c];
+        }
+
+        return sum;
     }
 
     /// <summary>How a stored weight row is read as fp32 (a struct type, so the JIT specialises each loop).</summary>

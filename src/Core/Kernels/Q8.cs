@@ -19,7 +19,8 @@ public static unsafe class Q8
 
     public static bool IsSupported => Avx2.IsSupported && Fma.IsSupported;
 
-    public static void Multiply(float* x, sbyte* weights, float* scales, float* y, int rows, int cols)
+    /// <summary>Y = X·Wᵀ for <paramref name="count"/> activation rows (x: [count, cols], y: [count, rows]).</summary>
+    public static void Multiply(float* x, sbyte* weights, float* scales, float* y, int rows, int cols, int count = 1)
     {
         if (cols % Q8Blocks.BlockSize != 0)
         {
@@ -29,15 +30,19 @@ public static unsafe class Q8
         var blocks = cols / Q8Blocks.BlockSize;
         // x as q8_0: its bytes' magnitudes (the unsigned side of the byte product), the bytes themselves
         // (whose signs move onto the weights) and its block scales.
-        var bytes = (nuint)(2 * cols + blocks * sizeof(float));
+        var bytes = (nuint)count * (nuint)(2 * cols + blocks * sizeof(float));
         var work = (byte*)NativeMemory.AlignedAlloc(bytes, 64);
         try
         {
             var magnitudes = work;
-            var signed = (sbyte*)(work + cols);
-            var xScales = (float*)(work + 2 * cols);
-            QuantizeActivations(x, signed, magnitudes, xScales, blocks);
-            MatVec.Split(rows, (long)rows * cols, (start, end) => Rows(magnitudes, signed, xScales, weights, scales, y, blocks, start, end));
+            var signed = (sbyte*)(work + (long)count * cols);
+            var xScales = (float*)(work + 2L * count * cols);
+            for (var t = 0; t < count; t++)
+            {
+                QuantizeActivations(x + (long)t * cols, signed + (long)t * cols, magnitudes + (long)t * cols, xScales + (long)t * blocks, blocks);
+            }
+
+            MatVec.Split(rows, (long)rows * cols * count, (start, end) => Rows(magnitudes, signed, xScales, weights, scales, y, blocks, rows, count, start, end));
         }
         finally
         {
@@ -55,38 +60,48 @@ public static unsafe class Q8
         }
     }
 
+    /// <summary>Weight rows [start, end) against every quantized activation row (each weight row read from memory once).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Rows(byte* magnitudes, sbyte* signed, float* xScales, sbyte* weights, float* scales, float* y,
-        int blocks, int start, int end)
+        int blocks, int rows, int count, int start, int end)
     {
         var cols = blocks * Q8Blocks.BlockSize;
-        var ones = Vector256.Create((short)1);
         for (var row = start; row < end; row++)
         {
             var w = weights + (long)row * cols;
             var s = scales + (long)row * blocks;
-            Vector256<float> even = default, odd = default;
-            for (var b = 0; b < blocks; b++)
+            for (var t = 0; t < count; t++)
             {
-                var offset = b * Q8Blocks.BlockSize;
-                // x·w = |x|·(w with x's sign): an unsigned-by-signed byte product, as the instructions want.
-                var weight = Avx2.Sign(Vector256.Load(w + offset), Vector256.Load(signed + offset));
-                var magnitude = Vector256.Load(magnitudes + offset);
-                var sums = UseVnni
-                    ? AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, magnitude, weight)
-                    : Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(magnitude, weight), ones);
-                var scale = Vector256.Create(s[b] * xScales[b]);
-                if ((b & 1) == 0)
-                {
-                    even = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sums), scale, even);
-                }
-                else
-                {
-                    odd = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sums), scale, odd);
-                }
+                y[(long)t * rows + row] = Dot(magnitudes + (long)t * cols, signed + (long)t * cols, xScales + (long)t * blocks, w, s, blocks);
             }
-
-            y[row] = Vector256.Sum(even + odd);
         }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Dot(byte* magnitudes, sbyte* signed, float* xScales, sbyte* w, float* s, int blocks)
+    {
+        var ones = Vector256.Create((short)1);
+        Vector256<float> even = default, odd = default;
+        for (var b = 0; b < blocks; b++)
+        {
+            var offset = b * Q8Blocks.BlockSize;
+            // x·w = |x|·(w with x's sign): an unsigned-by-signed byte product, as the instructions want.
+            var weight = Avx2.Sign(Vector256.Load(w + offset), Vector256.Load(signed + offset));
+            var magnitude = Vector256.Load(magnitudes + offset);
+            var sums = UseVnni
+                ? AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, magnitude, weight)
+                : Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(magnitude, weight), ones);
+            var scale = Vector256.Create(s[b] * xScales[b]);
+            if ((b & 1) == 0)
+            {
+                even = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sums), scale, even);
+            }
+            else
+            {
+                odd = Fma.MultiplyAdd(Avx.ConvertToVector256Single(sums), scale, odd);
+            }
+        }
+
+        return Vector256.Sum(even + odd);
     }
 }

@@ -39,7 +39,7 @@ public sealed class CausalLanguageModel : nn.Module
     {
         // One new token is a decode step: memory-bound kernels that bring their own threads.
         using var threads = inputIds.NumberOfElements == 1 ? DecodeThreading.Enter() : default;
-        if (SingleTokenStep.TryRun(this, inputIds, cache) is { } logits)
+        if (inputIds.NumberOfElements == 1 && TokenStep.TryRun(this, inputIds, cache) is { } logits)
         {
             return logits;
         }
@@ -71,6 +71,16 @@ public sealed class CausalLanguageModel : nn.Module
 
             return scales;
         }
+    }
+
+    /// <summary>
+    /// Logits [T, vocab] of a few tokens of one sequence through the engine's own step (each row
+    /// bit for bit what one token at a time gives), or null where that step does not apply.
+    /// </summary>
+    public Tensor? ForwardStep(Tensor inputIds, KvCache cache)
+    {
+        using var threads = DecodeThreading.Enter();
+        return TokenStep.TryRun(this, inputIds, cache);
     }
 
     /// <summary>Projects hidden states [..., hidden] to vocabulary logits [..., vocab].</summary>

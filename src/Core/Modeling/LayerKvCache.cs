@@ -25,18 +25,18 @@ public sealed class LayerKvCache : IDisposable
     }
 
     /// <summary>
-    /// Room for one more position of a single sequence in fp32, for the single-token step: the
-    /// buffers [1, kvH, capacity, D] as they are after the call. The step writes position
-    /// <see cref="Length"/> and then calls <see cref="Advance"/>.
+    /// Room for <paramref name="count"/> more positions of a single sequence in fp32, for the
+    /// engine's token step: the buffers [1, kvH, capacity, D] as they are after the call. The step
+    /// writes positions from <see cref="Length"/> on and then calls <see cref="Advance"/>.
     /// </summary>
-    internal (Tensor Keys, Tensor Values) ReserveOne(long kvHeads, long headDim)
+    internal (Tensor Keys, Tensor Values) Reserve(int count, long kvHeads, long headDim)
     {
-        EnsureCapacity(1, kvHeads, headDim, ScalarType.Float32, CPU, Length + 1);
+        EnsureCapacity(1, kvHeads, headDim, ScalarType.Float32, CPU, Length + count);
         return (_keys!, _values!);
     }
 
-    /// <summary>Counts the position that <see cref="ReserveOne"/> made room for as written.</summary>
-    internal void Advance() => Length++;
+    /// <summary>Counts the positions that <see cref="Reserve"/> made room for as written.</summary>
+    internal void Advance(int count) => Length += count;
 
     /// <summary>Whether the cached history is one fp32 CPU sequence that the single-token step can extend.</summary>
     internal bool IsSingleFloat32Sequence => _keys is null

@@ -22,6 +22,8 @@ public sealed class InferenceTelemetry : IDisposable
     private readonly Counter<long> _generations;
     private readonly Counter<long> _tokens;
     private readonly Counter<long> _refused;
+    private readonly Counter<long> _drafted;
+    private readonly Counter<long> _acceptedDrafts;
     private readonly Histogram<double> _timeToFirstToken;
     private readonly Histogram<double> _serverTimeToFirstToken;
     private readonly Histogram<double> _timePerOutputToken;
@@ -31,6 +33,10 @@ public sealed class InferenceTelemetry : IDisposable
         _meter = meters.Create(TelemetryNames.Inference);
         _generations = _meter.CreateCounter<long>("finetunemesh.inference.generations", description: "Generations finished, by finish reason.");
         _tokens = _meter.CreateCounter<long>("finetunemesh.inference.tokens", unit: "{token}", description: "Prompt and completion tokens.");
+        _drafted = _meter.CreateCounter<long>("finetunemesh.inference.speculation.drafted", unit: "{token}",
+            description: "Tokens drafted for speculative decoding (the acceptance rate is accepted / drafted).");
+        _acceptedDrafts = _meter.CreateCounter<long>("finetunemesh.inference.speculation.accepted", unit: "{token}",
+            description: "Drafted tokens the model accepted.");
         _refused = _meter.CreateCounter<long>("finetunemesh.inference.refused", description: "Generations refused because the queue was full.");
         _timeToFirstToken = _meter.CreateHistogram<double>("finetunemesh.inference.time_to_first_token", unit: "ms");
         _serverTimeToFirstToken = _meter.CreateHistogram<double>(TimeToFirstTokenTag, unit: "s",
@@ -73,9 +79,14 @@ public sealed class InferenceTelemetry : IDisposable
         activity?.SetTag("gen_ai.response.finish_reasons", new[] { reason });
         activity?.SetTag(TimeToFirstTokenTag, timeToFirstToken.TotalSeconds);
         activity?.SetTag("finetunemesh.tokens_per_second", summary.TokensPerSecond);
+        // Speculative decoding: how many of the output tokens came from drafts the model accepted.
+        activity?.SetTag("finetunemesh.speculation.drafted_tokens", summary.DraftedTokens);
+        activity?.SetTag("finetunemesh.speculation.accepted_tokens", summary.AcceptedDraftTokens);
         _generations.Add(1, new KeyValuePair<string, object?>("finish_reason", reason));
         _tokens.Add(summary.PromptTokens, new KeyValuePair<string, object?>("gen_ai.token.type", "input"));
         _tokens.Add(summary.CompletionTokens, new KeyValuePair<string, object?>("gen_ai.token.type", "output"));
+        _drafted.Add(summary.DraftedTokens);
+        _acceptedDrafts.Add(summary.AcceptedDraftTokens);
         if (summary.CompletionTokens > 0)
         {
             _timeToFirstToken.Record(timeToFirstToken.TotalMilliseconds);

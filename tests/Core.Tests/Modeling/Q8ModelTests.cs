@@ -107,7 +107,7 @@ public sealed class Q8ModelTests(ITestOutputHelper output)
         try
         {
             model.ForwardLast(ids.narrow(1, 0, 11), cache);
-            step = SingleTokenStep.TryRun(model, ids.narrow(1, 11, 1), cache)!;
+            step = TokenStep.TryRun(model, ids.narrow(1, 11, 1), cache)!;
             Assert.NotNull(step);
             full = model.Forward(ids).select(1, 11);
         }

@@ -7,12 +7,13 @@ using static TorchSharp.torch;
 namespace FineTuneMesh.Core.Tests.Modeling;
 
 /// <summary>
-/// The engine's own single-token decode step against LibTorch's forward over the whole sequence:
-/// each decoded token's logits, the KV cache it leaves (LibTorch continues from it), LoRA
-/// adapters on fused and unfused projections, and both vector paths (AVX2 and AVX-512).
+/// The engine's own token step against LibTorch's forward over the whole sequence: each decoded
+/// token's logits, the KV cache it leaves (LibTorch continues from it), LoRA adapters on fused and
+/// unfused projections, both vector paths (AVX2 and AVX-512), and several tokens in one call
+/// giving bit for bit the logits of one at a time (what speculative decoding relies on).
 /// </summary>
 [Collection(IsaSwitchCollection.Name)]
-public sealed class SingleTokenStepTests
+public sealed class TokenStepTests
 {
     public static TheoryData<bool, bool, ScalarType> Paths()
     {
@@ -85,7 +86,7 @@ public sealed class SingleTokenStepTests
         model.ForwardLast(ids.narrow(1, 0, 6), cache);                                      // prefill through LibTorch
         for (var t = 6; t < 16; t++)
         {
-            var step = SingleTokenStep.TryRun(model, ids.narrow(1, t, 1), cache);
+            var step = TokenStep.TryRun(model, ids.narrow(1, t, 1), cache);
             Assert.NotNull(step);
             var expected = reference.Forward(ids.narrow(1, 0, t + 1)).select(1, t);        // [1, V]
             AssertClose(step, expected, $"{what}, token {t}");
@@ -104,16 +105,68 @@ public sealed class SingleTokenStepTests
     }
 
     [Fact]
-    public void WhereGradientsAreOn_TheStepStandsAside()
+    public void WhereGradientsAreOnOrSequencesAreBatched_TheStepStandsAside()
     {
         using var folder = new TempFolder();
         using var model = ModelLoader.Load(TinyModels.WriteWeights(folder, TinyModels.Config()));
         using var scope = NewDisposeScope();
         using var cache = model.NewCache();
-        Assert.Null(SingleTokenStep.TryRun(model, tensor(new long[] { 5 }).view(1, 1), cache));
+        Assert.Null(TokenStep.TryRun(model, tensor(new long[] { 5 }).view(1, 1), cache));
         using var noGrad = no_grad();
-        Assert.Null(SingleTokenStep.TryRun(model, tensor(new long[] { 5, 6 }).view(1, 2), cache));
-        Assert.NotNull(SingleTokenStep.TryRun(model, tensor(new long[] { 5 }).view(1, 1), cache));
+        Assert.Null(TokenStep.TryRun(model, tensor(new long[] { 5, 6 }).view(2, 1), cache));
+        Assert.Null(TokenStep.TryRun(model, zeros([1, TokenStep.MaxTokens + 1], ScalarType.Int64), cache));
+        Assert.NotNull(TokenStep.TryRun(model, tensor(new long[] { 5 }).view(1, 1), cache));
+    }
+
+    public static TheoryData<ScalarType, bool, bool> Formats()
+    {
+        var data = new TheoryData<ScalarType, bool, bool>();
+        foreach (var avx512 in System.Runtime.Intrinsics.X86.Avx512F.IsSupported ? new[] { false, true } : [false])
+        {
+            foreach (var dtype in new[] { ScalarType.Float32, ScalarType.BFloat16, ScalarType.Int8 })
+            {
+                data.Add(dtype, avx512, false);
+            }
+
+            data.Add(ScalarType.BFloat16, avx512, true);
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Formats))]
+    public void SeveralTokensAtOnce_GiveBitForBitTheLogitsOfOneAtATime(ScalarType dtype, bool avx512, bool adapted)
+    {
+        using var folder = new TempFolder();
+        using var model = ModelLoader.Load(TinyModels.WriteWeights(folder, TinyModels.Config(), std: 0.2,
+            dtype: dtype == ScalarType.Int8 ? ScalarType.BFloat16 : dtype), dtype);
+        if (adapted)
+        {
+            foreach (var adapter in LoraApplier.Apply(model, new LoraSettings { TargetModules = ["q_proj", "v_proj", "down_proj"] }, seed: 3).Values)
+            {
+                using var noGradient = no_grad();
+                adapter.LoraB.Weight.copy_(randn(adapter.LoraB.Weight.shape, generator: new TorchSharp.torch.Generator(9)) * 0.3);
+            }
+
+            model.eval();
+        }
+
+        WithVectorPath(avx512, () =>
+        {
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            var ids = randint(0, 96, [1, 14], dtype: ScalarType.Int64, generator: new TorchSharp.torch.Generator(4));
+            using var oneByOne = model.NewCache();
+            using var together = model.NewCache();
+            model.ForwardLast(ids.narrow(1, 0, 6), oneByOne);
+            model.ForwardLast(ids.narrow(1, 0, 6), together);
+            var single = cat(Enumerable.Range(6, 8).Select(t => TokenStep.TryRun(model, ids.narrow(1, t, 1), oneByOne)!).ToList(), 0);
+            var several = cat([TokenStep.TryRun(model, ids.narrow(1, 6, 3), together)!, TokenStep.TryRun(model, ids.narrow(1, 9, 5), together)!], 0);
+            Assert.Equal(oneByOne.Length, together.Length);
+            Assert.True(several.equal(single).all().item<bool>(),
+                $"{dtype} avx512={avx512} adapted={adapted}: max |diff| {(several - single).abs().max().item<float>()}");
+        });
     }
 
     private static void WithVectorPath(bool avx512, Action action)

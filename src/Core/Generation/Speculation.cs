@@ -1,0 +1,66 @@
+using FineTuneMesh.Core.Modeling;
+using static TorchSharp.torch;
+
+namespace FineTuneMesh.Core.Generation;
+
+/// <summary>
+/// Speculative greedy decoding for one stream: draft a few tokens (<see cref="PromptLookupDrafter"/>),
+/// run the last token and the draft through the model in one step, keep the draft up to the first
+/// token the model would not have chosen, and take the model's own token there. The engine's step
+/// gives every row bit for bit the logits of one token at a time, so the tokens are exactly those
+/// of plain greedy decoding. The draft length adapts: it doubles while drafts are accepted whole
+/// and halves when the first drafted token is refused, so a stream whose drafts keep failing pays
+/// for short ones only.
+/// </summary>
+internal sealed class Speculation(PromptLookupDrafter drafter, int maxDraft)
+{
+    private int _length = Math.Min(4, maxDraft);
+
+    public int Drafted { get; private set; }
+    public int Accepted { get; private set; }
+
+    /// <summary>
+    /// The tokens decided after <paramref name="last"/> (which <paramref name="history"/> ends with),
+    /// or null when nothing was drafted or the model cannot take the step (a plain step follows).
+    /// </summary>
+    public int[]? Step(CausalLanguageModel model, int last, KvCache cache, LogitsSampler sampler, List<int> history, int room,
+        Func<Tensor, Tensor> decodable)
+    {
+        var draft = drafter.Draft(history, Math.Min(_length, room - 1));
+        if (draft.Length == 0)
+        {
+            return null;
+        }
+
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var start = cache.Length;
+        var logits = model.ForwardStep(tensor([last, .. draft.Select(t => (long)t)]).view(1, -1), cache);   // [T, V]
+        if (logits is null)
+        {
+            return null;
+        }
+
+        var context = new List<int>(history);
+        var decided = new List<int>();
+        for (var i = 0; i <= draft.Length; i++)
+        {
+            var token = sampler.Next(decodable(logits[i]), context);
+            decided.Add(token);
+            if (i == draft.Length || token != draft[i])
+            {
+                break;
+            }
+
+            context.Add(token);
+        }
+
+        // The cache keeps the last token and the accepted drafts; the model's own next token is not in it yet.
+        var accepted = decided.Count - 1;
+        cache.Truncate(start + 1 + accepted);
+        Drafted += draft.Length;
+        Accepted += accepted;
+        _length = accepted == draft.Length ? Math.Min(maxDraft, _length * 2) : accepted == 0 ? Math.Max(1, _length / 2) : _length;
+        return [.. decided];
+    }
+}

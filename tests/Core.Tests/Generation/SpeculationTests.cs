@@ -1,0 +1,99 @@
+using FineTuneMesh.Core.Generation;
+using FineTuneMesh.Core.Lora;
+using FineTuneMesh.Core.Training;
+using FineTuneMesh.Prompts;
+using Xunit.Abstractions;
+
+namespace FineTuneMesh.Core.Tests.Generation;
+
+/// <summary>
+/// Speculative greedy decoding gives exactly plain greedy decoding's output, token for token, on a
+/// tiny model taught a template whose answers echo the question and end in fixed text (so drafts
+/// from the prompt and from the template's text are accepted, and the stop string falls inside an
+/// accepted draft); sampling is not speculated; the drafter proposes what followed an earlier occurrence.
+/// </summary>
+public sealed class SpeculationTests(SpeculationTests.TemplateModel taught, ITestOutputHelper output)
+    : IClassFixture<SpeculationTests.TemplateModel>
+{
+    [Fact]
+    public async Task Speculative_EqualsPlainGreedy_TokenForToken_WithDraftsAccepted_AndTheStopInsideADraft()
+    {
+        var (drafted, accepted) = (0, 0);
+        foreach (var question in TemplateModel.Questions)
+        {
+            var prompt = taught.Model.Tokenizer.Encode(TemplateModel.Template.RenderPrompt(new Dictionary<string, string> { ["question"] = question }));
+            var plain = await taught.Model.Generator.GenerateAsync(prompt, taught.Greedy with { DraftTokens = 0 });
+            var speculative = await taught.Model.Generator.GenerateAsync(prompt, taught.Greedy);
+
+            Assert.Equal(plain.Summary.CompletionTokenIds, speculative.Summary.CompletionTokenIds);
+            Assert.Equal((plain.Text, plain.Summary.FinishReason, plain.Summary.MatchedStopString),
+                (speculative.Text, speculative.Summary.FinishReason, speculative.Summary.MatchedStopString));
+            Assert.Equal(0, plain.Summary.DraftedTokens);
+            (drafted, accepted) = (drafted + speculative.Summary.DraftedTokens, accepted + speculative.Summary.AcceptedDraftTokens);
+            output.WriteLine($"{question} -> {speculative.Text.Replace("\n", "\\n")} ({speculative.Summary.FinishReason}; "
+                + $"{speculative.Summary.AcceptedDraftTokens}/{speculative.Summary.DraftedTokens} drafts accepted)");
+        }
+
+        Assert.True(accepted > 0, $"drafted {drafted}, accepted {accepted}");
+    }
+
+    [Fact]
+    public async Task SampledGeneration_IsNotSpeculated()
+    {
+        var prompt = taught.Model.Tokenizer.Encode(TemplateModel.Template.RenderPrompt(new Dictionary<string, string> { ["question"] = "What is a list?" }));
+        var (_, summary) = await taught.Model.Generator.GenerateAsync(prompt, taught.Greedy with { Temperature = 0.8, Seed = 3 });
+        Assert.Equal(0, summary.DraftedTokens);
+    }
+
+    [Fact]
+    public void TheDrafter_ProposesWhatFollowedTheLatestEarlierOccurrence_ThenTheExpectedText()
+    {
+        var drafter = new PromptLookupDrafter([40, 41, 42, 43, 44]);
+        Assert.Equal([7, 8], drafter.Draft([5, 6, 7, 8, 9, 5, 6], 2));                       // "5 6" was followed by 7 8
+        Assert.Equal([43, 44], drafter.Draft([1, 2, 41, 42], 4));                            // from the expected text
+        Assert.Empty(drafter.Draft([1, 2, 3, 4], 4));                                        // nothing repeats
+        Assert.Empty(drafter.Draft([5, 6, 5, 6], 0));
+    }
+
+    /// <summary>The tiny model with a LoRA adapter taught a template whose answers repeat the question.</summary>
+    public sealed class TemplateModel : IDisposable
+    {
+        public static readonly PromptTemplate Template =
+            PromptTemplate.Parse("### You asked:\n{question}\n\n### The answer is:\n{answer}\n\nI hope this is helpful!\n\n### DONE!");
+
+        public static readonly string[] Questions =
+            ["What is a list?", "What is a tuple?", "What does len do?", "What is a dict?", "How do I loop?", "What is None?"];
+
+        private readonly TinyModelFolder _folder = new();
+
+        public TemplateModel()
+        {
+            Model = LanguageModel.Load(_folder.Path);
+            var examples = Questions.Select((q, i) => TemplateExamples.Build(Template,
+                new Dictionary<string, string> { ["question"] = q, ["answer"] = $"You asked {q} Good question: {q}" }, Model.Tokenizer, 256,
+                $"record {i}")).ToList();
+            LoraApplier.Apply(Model.Network, new LoraSettings { Rank = 8, Alpha = 16, TargetModules = ["all-linear"] }, seed: 1);
+            new LoraTrainer(Model.Network, new TrainingOptions { LearningRate = 1e-2, Epochs = 40, BatchSize = 3, WarmupFraction = 0.05, Seed = 1 })
+                .Train(examples);
+            Model.Network.eval();
+            var tail = Template.RenderFull(new Dictionary<string, string> { ["question"] = "", ["answer"] = "" });
+            Greedy = new SamplingOptions
+            {
+                Temperature = 0,
+                MaxNewTokens = 60,
+                StopStrings = [Template.StopString!],
+                ExpectedTexts = [tail[tail.IndexOf("\n\nI hope", StringComparison.Ordinal)..]],
+            };
+        }
+
+        public LanguageModel Model { get; }
+
+        public SamplingOptions Greedy { get; }
+
+        public void Dispose()
+        {
+            Model.Dispose();
+            _folder.Dispose();
+        }
+    }
+}
