@@ -42,6 +42,7 @@ app.Configure(config =>
         bench.AddCommand<BenchGenerateCommand>("generate").WithDescription("Prefill and decode speed, fp32 and bf16, against llama.cpp on the same weights.");
         bench.AddCommand<BenchTrainCommand>("train").WithDescription("LoRA training speed, fp32 and bf16, with MFU against a measured matmul peak; the seed's job end to end.");
         bench.AddCommand<BenchServeCommand>("serve").WithDescription("Serving speed: time to first token and tokens/s for concurrent streams, direct and through the gateway, gRPC and REST.");
+        bench.AddCommand<BenchSpeculateCommand>("speculate").WithDescription("Speculative decoding on a template workload: tokens/s with and without, acceptance, identical answers.");
         bench.AddCommand<BenchLlamaCppCommand>("llama-cpp").IsHidden();
     });
 });

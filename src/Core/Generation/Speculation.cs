@@ -12,7 +12,7 @@ namespace FineTuneMesh.Core.Generation;
 /// and halves when the first drafted token is refused, so a stream whose drafts keep failing pays
 /// for short ones only.
 /// </summary>
-internal sealed class Speculation(PromptLookupDrafter drafter, int maxDraft)
+internal sealed class Speculation(PromptLookupDrafter drafter, int maxDraft, bool repetitionPenalty)
 {
     private int _length = Math.Min(4, maxDraft);
 
@@ -41,18 +41,20 @@ internal sealed class Speculation(PromptLookupDrafter drafter, int maxDraft)
             return null;
         }
 
-        var context = new List<int>(history);
         var decided = new List<int>();
+        // Without a repetition penalty each row's greedy token depends on its logits alone: one argmax for all rows.
+        var choices = repetitionPenalty ? null : decodable(logits).argmax(-1).data<long>().ToArray();
+        var context = repetitionPenalty ? new List<int>(history) : null;
         for (var i = 0; i <= draft.Length; i++)
         {
-            var token = sampler.Next(decodable(logits[i]), context);
+            var token = choices is null ? sampler.Next(decodable(logits[i]), context!) : (int)choices[i];
             decided.Add(token);
             if (i == draft.Length || token != draft[i])
             {
                 break;
             }
 
-            context.Add(token);
+            context?.Add(token);
         }
 
         // The cache keeps the last token and the accepted drafts; the model's own next token is not in it yet.

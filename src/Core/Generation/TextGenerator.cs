@@ -42,7 +42,8 @@ public sealed class TextGenerator(CausalLanguageModel model, TextTokenizer token
 
         using var cache = model.NewCache();
         var speculation = options.IsGreedy && options.DraftTokens > 0
-            ? new Speculation(new PromptLookupDrafter([.. options.ExpectedTexts.SelectMany(t => tokenizer.Encode(t))]), options.DraftTokens)
+            ? new Speculation(new PromptLookupDrafter([.. options.ExpectedTexts.SelectMany(t => tokenizer.Encode(t))]), options.DraftTokens,
+                repetitionPenalty: options.RepetitionPenalty != 1.0)
             : null;
         // Tokens decided but not yet emitted: one per plain step, or a verified draft and the model's next.
         var pending = new Queue<int>();
@@ -141,5 +142,5 @@ public sealed class TextGenerator(CausalLanguageModel model, TextTokenizer token
     }
 
     // Embedding rows past the tokenizer (vocab padding) have no text: never pick them.
-    private Tensor Decodable(Tensor logits) => logits.narrow(0, 0, Math.Min(tokenizer.VocabSize, logits.shape[0]));
+    private Tensor Decodable(Tensor logits) => logits.narrow(-1, 0, Math.Min(tokenizer.VocabSize, logits.shape[^1]));
 }
