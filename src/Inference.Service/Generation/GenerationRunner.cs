@@ -74,6 +74,8 @@ public sealed class GenerationRunner(
 
             var limits = new GenerationStream.Limits(options.Value.StreamBufferFrames, TimeSpan.FromSeconds(options.Value.MaxGenerationSeconds),
                 TimeSpan.FromMilliseconds(options.Value.KeepAliveMs));
+            // An adapter trained on a template brings the template's tail for speculative decoding to draft.
+            sampling = lease.ExpectedTexts.Count > 0 ? sampling with { ExpectedTexts = lease.ExpectedTexts } : sampling;
             return GenerationStream.Start(lease, promptIds, sampling, limits, started, activity, telemetry,
                 () =>
                 {

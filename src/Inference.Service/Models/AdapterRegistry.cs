@@ -170,9 +170,9 @@ public sealed partial class AdapterRegistry(ModelHost host, IOptions<InferenceOp
                 return loadedMeanwhile;
             }
 
-            var (folder, version) = await LocateAsync(name, cancellationToken).ConfigureAwait(false);
+            var (folder, version, template) = await LocateAsync(name, cancellationToken).ConfigureAwait(false);
             var model = await Task.Run(() => LoadModel(folder), cancellationToken).ConfigureAwait(false);
-            var adapter = new LoadedAdapter(name, model, version, WeightsBytes(folder));
+            var adapter = new LoadedAdapter(name, model, version, WeightsBytes(folder), TemplateTail.ExpectedTexts(template));
             var leased = adapter.TryLease()!;
             var evicted = new List<LoadedAdapter>();
             lock (_gate)
@@ -221,11 +221,11 @@ public sealed partial class AdapterRegistry(ModelHost host, IOptions<InferenceOp
     }
 
     /// <summary>A local folder first, else the newest version in object storage (downloaded and checked).</summary>
-    private async Task<(string Folder, int? Version)> LocateAsync(string name, CancellationToken cancellationToken)
+    private async Task<(string Folder, int? Version, string? Template)> LocateAsync(string name, CancellationToken cancellationToken)
     {
         if (FolderOf(name, allowMissing: true) is { } local)
         {
-            return (local, null);
+            return (local, null, null);
         }
 
         if (stored is not null && await stored.FetchAsync(name, cancellationToken).ConfigureAwait(false) is var (folder, manifest))
@@ -235,7 +235,7 @@ public sealed partial class AdapterRegistry(ModelHost host, IOptions<InferenceOp
                 throw new ArgumentException(problem);
             }
 
-            return (folder, manifest.Version);
+            return (folder, manifest.Version, manifest.Template);
         }
 
         throw new AdapterNotFoundException($"adapter '{name}' not found under the adapters root or in object storage.");

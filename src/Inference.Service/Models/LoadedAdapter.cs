@@ -6,7 +6,7 @@ namespace FineTuneMesh.Inference.Service.Models;
 /// An adapter applied to its own modules over the base model's shared weights. Evicting it
 /// disposes those only once the last generation using it has ended.
 /// </summary>
-public sealed class LoadedAdapter(string name, LanguageModel model, int? version = null, long bytes = 0)
+public sealed class LoadedAdapter(string name, LanguageModel model, int? version = null, long bytes = 0, IReadOnlyList<string>? expectedTexts = null)
 {
     private static long _useClock;
 
@@ -36,7 +36,7 @@ public sealed class LoadedAdapter(string name, LanguageModel model, int? version
 
             _leases++;
             LastUsed = Interlocked.Increment(ref _useClock);
-            return new ModelLease(model, Release);
+            return new ModelLease(model, Release, expectedTexts);
         }
     }
 
