@@ -27,21 +27,66 @@ internal static unsafe class TokenStep
     /// <summary>The most tokens one call takes (the draft length of speculative decoding is below it).</summary>
     public const int MaxTokens = 16;
 
+    /// <summary>The most rows (tokens of all sequences together) one call takes.</summary>
+    public const int MaxRows = 64;
+
     /// <summary>
     /// Logits [T, vocab] for the T tokens of <paramref name="inputIds"/> [1, T] at positions
     /// cache.Length onwards, or null where this step does not apply.
     /// </summary>
-    public static Tensor? TryRun(CausalLanguageModel model, Tensor inputIds, KvCache? cache)
+    public static Tensor? TryRun(CausalLanguageModel model, Tensor inputIds, KvCache? cache) =>
+        cache is null || inputIds.dim() != 2 || inputIds.shape[0] != 1 || inputIds.shape[1] is < 1 or > MaxTokens
+            ? null
+            : TryRun([new StepSequence(model, cache, inputIds.view(-1).data<long>().ToArray())]);
+
+    /// <summary>
+    /// Logits [rows, vocab] for several sequences at once, their rows in the order given: the base
+    /// products run once over every row, each sequence's adapter adds its update to its own rows,
+    /// and each sequence attends over its own cache. Every row's logits are the same bits as its
+    /// sequence's alone. Null where this step does not apply (a model it cannot read, models that
+    /// do not share one set of base weights, gradients, more than <see cref="MaxRows"/> rows).
+    /// </summary>
+    public static Tensor? TryRun(IReadOnlyList<StepSequence> sequences)
     {
-        if (cache is null || inputIds.dim() != 2 || inputIds.shape[0] != 1 || inputIds.shape[1] is < 1 or > MaxTokens
-            || model.training || is_grad_enabled() || !MatVec.IsSupported
-            || !Enumerable.Range(0, model.Config.NumHiddenLayers).All(i => cache[i].IsSingleFloat32Sequence)
-            || !Readable(model))
+        var first = sequences.Count > 0 ? sequences[0].Model : null;
+        if (first is null || sequences.Sum(s => s.Tokens.Length) is < 1 or > MaxRows || sequences.Any(s => s.Tokens.Length is < 1 or > MaxTokens)
+            || is_grad_enabled() || !MatVec.IsSupported || sequences.Select(s => s.Cache).Distinct().Count() != sequences.Count
+            || sequences.Any(s => s.Model.training || !Enumerable.Range(0, s.Model.Config.NumHiddenLayers).All(i => s.Cache[i].IsSingleFloat32Sequence)
+                || !Readable(s.Model) || !SharesBaseWeights(first, s.Model)))
         {
             return null;
         }
 
-        return Run(model, inputIds.view(-1).data<long>().ToArray(), cache);
+        return Run(sequences);
+    }
+
+    /// <summary>Whether two models run on the same base weights in memory (an adapter's model made by LanguageModel.ShareWeights, or the model itself).</summary>
+    private static bool SharesBaseWeights(CausalLanguageModel a, CausalLanguageModel b)
+    {
+        if (ReferenceEquals(a, b))
+        {
+            return true;
+        }
+
+        static nint Of(Tensor t) => t.DataPointer();
+        static Projection Base(nn.Module<Tensor, Tensor> m) => m is ILowRankAdapted adapted ? adapted.BaseLayer : (Projection)m;
+        if (a.Config != b.Config || Of(a.LmHeadWeight) != Of(b.LmHeadWeight) || Of(a.Model.EmbedTokens.weight!) != Of(b.Model.EmbedTokens.weight!))
+        {
+            return false;
+        }
+
+        for (var i = 0; i < a.Model.Layers.Count; i++)
+        {
+            var (x, y) = (a.Model.Layers[i], b.Model.Layers[i]);
+            if (Of(x.SelfAttention.Qkv.Weight) != Of(y.SelfAttention.Qkv.Weight) || Of(x.Mlp.GateUp.Weight) != Of(y.Mlp.GateUp.Weight)
+                || Of(Base(x.SelfAttention.Projections["o_proj"]).Weight) != Of(Base(y.SelfAttention.Projections["o_proj"]).Weight)
+                || Of(Base(x.Mlp.Projections["down_proj"]).Weight) != Of(Base(y.Mlp.Projections["down_proj"]).Weight))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Whether this step runs the model's modules and weights as they are now.</summary>
@@ -56,25 +101,37 @@ internal static unsafe class TokenStep
         };
 
         return WeightMatrix.Readable(model.LmHeadWeight, model.LmHeadScale) && WeightMatrix.Readable(model.Model.EmbedTokens.weight!, model.Model.EmbedScale)
-            && model.Model.Layers.All(layer => layer.SelfAttention.Projections.Values.All(Linear) && layer.Mlp.Projections.Values.All(Linear));
+            && model.Model.Layers.All(layer => layer.SelfAttention.Projections.Values.All(Linear) && layer.Mlp.Projections.Values.All(Linear)
+                && FusedIntact(layer.SelfAttention.Qkv, layer.SelfAttention.Projections, "q_proj", "k_proj", "v_proj")
+                && FusedIntact(layer.Mlp.GateUp, layer.Mlp.Projections, "gate_proj", "up_proj"));
     }
+
+    /// <summary>Whether the modules under the fused block's names are its parts, or low-rank updates around them.</summary>
+    private static bool FusedIntact(FusedProjections fused, IReadOnlyDictionary<string, nn.Module<Tensor, Tensor>> projections, params string[] names) =>
+        fused.Intact([.. names.Select(n => projections[n] is ILowRankAdapted a ? a.BaseLayer : projections[n])]);
 
     // Fully optimised from the first call: a server's first tokens should not run tier-0 code.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static Tensor Run(CausalLanguageModel model, long[] tokens, KvCache cache)
+    private static Tensor Run(IReadOnlyList<StepSequence> sequences)
     {
+        var model = sequences[0].Model;
         var config = model.Config;
         var (hidden, heads, kvHeads, headDim) = (config.HiddenSize, config.NumAttentionHeads, config.KeyValueHeads, config.HeadDim);
-        var count = tokens.Length;
-        var position = cache.Length;
-        var length = (int)position + count;
+        var count = sequences.Sum(s => s.Tokens.Length);
+        var starts = new int[sequences.Count];
+        for (var s = 1; s < sequences.Count; s++)
+        {
+            starts[s] = starts[s - 1] + sequences[s - 1].Tokens.Length;
+        }
+
+        var longest = sequences.Max(s => (int)s.Cache.Length + s.Tokens.Length);
         var inner = config.IntermediateSize;
         var qkvSize = (heads + 2 * kvHeads) * headDim;
 
-        // One scratch block for the whole step, per token: x, normed, projected, qkv, attention,
-        // gate|up, act; then a norm's weights, the scores of every head, and each token's cos|sin.
-        var perToken = 3L * hidden + qkvSize + heads * headDim + 3L * inner;
-        var floats = count * perToken + hidden + (long)heads * length + (long)count * headDim;
+        // One scratch block for the whole step, per row: x, normed, projected, qkv, attention,
+        // gate|up, act; then a norm's weights, the scores of every head, and each row's cos|sin.
+        var perRow = 3L * hidden + qkvSize + heads * headDim + 3L * inner;
+        var floats = count * perRow + hidden + (long)heads * longest + (long)count * headDim;
         var scratch = (float*)NativeMemory.AlignedAlloc((nuint)(floats * sizeof(float)), 64);
         try
         {
@@ -87,35 +144,45 @@ internal static unsafe class TokenStep
             var activated = gateUp + 2L * count * inner;
             var normScratch = activated + (long)count * inner;
             var scores = normScratch + hidden;
-            var angles = scores + (long)heads * length;
-            for (var t = 0; t < count; t++)
+            var angles = scores + (long)heads * longest;
+            var embedding = WeightMatrix.Of(model.Model.EmbedTokens.weight!, model.Model.EmbedScale);
+            for (var s = 0; s < sequences.Count; s++)
             {
-                // Every head of every layer rotates a token by the same angles: its position's.
-                var cos = angles + (long)t * headDim;
-                model.Model.Rotary.Angles(position + t, new Span<float>(cos, headDim / 2), new Span<float>(cos + headDim / 2, headDim / 2));
-                WeightMatrix.Of(model.Model.EmbedTokens.weight!, model.Model.EmbedScale).ReadRow(tokens[t], x + (long)t * hidden);
+                for (var t = 0; t < sequences[s].Tokens.Length; t++)
+                {
+                    // Every head of every layer rotates a token by the same angles: its position's.
+                    var row = starts[s] + t;
+                    var cos = angles + (long)row * headDim;
+                    model.Model.Rotary.Angles(sequences[s].Cache.Length + t, new Span<float>(cos, headDim / 2), new Span<float>(cos + headDim / 2, headDim / 2));
+                    embedding.ReadRow(sequences[s].Tokens[t], x + (long)row * hidden);
+                }
             }
 
             for (var i = 0; i < config.NumHiddenLayers; i++)
             {
                 var layer = model.Model.Layers[i];
                 Norm(x, layer.InputNorm.Weight, config.RmsNormEps, normed, normScratch, hidden, count);
-                var attn = layer.SelfAttention;
-                Fused(attn.Qkv, [attn.Projections["q_proj"], attn.Projections["k_proj"], attn.Projections["v_proj"]], normed, qkv, count);
-                Attend(cache[i], qkv, heads, kvHeads, headDim, position, count, angles, scores, attention);
-                Linear(attn.Projections["o_proj"], attention, projected, count);
+                Fused(sequences, starts, m => m.Model.Layers[i].SelfAttention.Qkv, ["q_proj", "k_proj", "v_proj"],
+                    m => m.Model.Layers[i].SelfAttention.Projections, normed, qkv, hidden, count);
+                for (var s = 0; s < sequences.Count; s++)
+                {
+                    Attend(sequences[s].Cache[i], qkv + (long)starts[s] * qkvSize, heads, kvHeads, headDim, sequences[s].Cache[i].Length,
+                        sequences[s].Tokens.Length, angles + (long)starts[s] * headDim, scores, attention + (long)starts[s] * heads * headDim);
+                }
+
+                Linear(sequences, starts, m => m.Model.Layers[i].SelfAttention.Projections["o_proj"], attention, projected, heads * headDim, count);
                 Add(x, projected, count * hidden);
 
                 Norm(x, layer.PostAttentionNorm.Weight, config.RmsNormEps, normed, normScratch, hidden, count);
-                var mlp = layer.Mlp;
-                Fused(mlp.GateUp, [mlp.Projections["gate_proj"], mlp.Projections["up_proj"]], normed, gateUp, count);
+                Fused(sequences, starts, m => m.Model.Layers[i].Mlp.GateUp, ["gate_proj", "up_proj"],
+                    m => m.Model.Layers[i].Mlp.Projections, normed, gateUp, hidden, count);
                 for (var t = 0; t < count; t++)
                 {
                     var row = gateUp + 2L * t * inner;
                     VectorMath.SiluMultiply(row, row + inner, activated + (long)t * inner, inner);
                 }
 
-                Linear(mlp.Projections["down_proj"], activated, projected, count);
+                Linear(sequences, starts, m => m.Model.Layers[i].Mlp.Projections["down_proj"], activated, projected, inner, count);
                 Add(x, projected, count * hidden);
             }
 
@@ -139,7 +206,7 @@ internal static unsafe class TokenStep
         }
     }
 
-    /// <summary>Rotary positions, the cache append and attention for every head and token of one layer.</summary>
+    /// <summary>Rotary positions, the cache append and attention for every head and token of one sequence in one layer.</summary>
     private static void Attend(LayerKvCache cache, float* qkv, int heads, int kvHeads, int headDim, long position, int count,
         float* angles, float* scores, float* output)
     {
@@ -199,65 +266,49 @@ internal static unsafe class TokenStep
     }
 
     /// <summary>
-    /// Projections over one input whose weights are row blocks of <paramref name="fused"/>, for
-    /// every token (y: [count, total rows]): one kernel pass where each module is the block itself
-    /// or an adapter around it, else one each.
+    /// Projections whose base weights are row blocks of one fused matrix (shared by every sequence's
+    /// model), for every row (y: [rows, total]): one base product over all rows, then each sequence's
+    /// low-rank updates on its own rows and slices.
     /// </summary>
-    private static void Fused(FusedProjections fused, nn.Module<Tensor, Tensor>[] modules, float* x, float* y, int count)
+    private static void Fused(IReadOnlyList<StepSequence> sequences, int[] starts, Func<CausalLanguageModel, FusedProjections> fusedOf,
+        string[] names, Func<CausalLanguageModel, IReadOnlyDictionary<string, nn.Module<Tensor, Tensor>>> projectionsOf,
+        float* x, float* y, int inFeatures, int count)
     {
-        var bases = modules.Select(m => m is ILowRankAdapted a ? a.BaseLayer : (Projection)m).ToArray();
+        var fused = fusedOf(sequences[0].Model);
         var total = (int)fused.Weight.shape[0];
-        if (fused.Intact(bases))
+        MatVec.Multiply(WeightMatrix.Of(fused.Weight, fused.Scale), x, y, count);
+        if (fused.Bias is not null)
         {
-            MatVec.Multiply(WeightMatrix.Of(fused.Weight, fused.Scale), x, y, count);
-            if (fused.Bias is not null)
+            for (var t = 0; t < count; t++)
             {
-                for (var t = 0; t < count; t++)
-                {
-                    VectorMath.AddTo(y + (long)t * total, fused.Bias);
-                }
+                VectorMath.AddTo(y + (long)t * total, fused.Bias);
             }
-
-            var offset = 0;
-            for (var i = 0; i < modules.Length; i++)
-            {
-                if (modules[i] is ILowRankAdapted adapted)
-                {
-                    AddLowRank(adapted, x, y + offset, total, count);
-                }
-
-                offset += (int)bases[i].Weight.shape[0];
-            }
-
-            return;
         }
 
-        var part = (float*)NativeMemory.AlignedAlloc((nuint)((long)count * total * sizeof(float)), 64);
-        try
+        for (var s = 0; s < sequences.Count; s++)
         {
+            var projections = projectionsOf(sequences[s].Model);
             var offset = 0;
-            for (var i = 0; i < modules.Length; i++)
+            foreach (var name in names)
             {
-                var rows = (int)bases[i].Weight.shape[0];
-                Linear(modules[i], x, part, count);
-                for (var t = 0; t < count; t++)
+                var module = projections[name];
+                var rows = (int)(module is ILowRankAdapted a ? a.BaseLayer : (Projection)module).Weight.shape[0];
+                if (module is ILowRankAdapted adapted)
                 {
-                    new ReadOnlySpan<float>(part + (long)t * rows, rows).CopyTo(new Span<float>(y + (long)t * total + offset, rows));
+                    AddLowRank(adapted, x + (long)starts[s] * inFeatures, y + (long)starts[s] * total + offset, total, sequences[s].Tokens.Length);
                 }
 
                 offset += rows;
             }
         }
-        finally
-        {
-            NativeMemory.AlignedFree(part);
-        }
     }
 
-    /// <summary>One projection for every token (y: [count, rows]).</summary>
-    private static void Linear(nn.Module<Tensor, Tensor> module, float* x, float* y, int count)
+    /// <summary>One projection for every row (y: [rows, out]): the shared base product, then each sequence's update.</summary>
+    private static void Linear(IReadOnlyList<StepSequence> sequences, int[] starts, Func<CausalLanguageModel, nn.Module<Tensor, Tensor>> moduleOf,
+        float* x, float* y, int inFeatures, int count)
     {
-        var projection = module is ILowRankAdapted a ? a.BaseLayer : (Projection)module;
+        var first = moduleOf(sequences[0].Model);
+        var projection = first is ILowRankAdapted a ? a.BaseLayer : (Projection)first;
         var rows = (int)projection.Weight.shape[0];
         MatVec.Multiply(WeightMatrix.Of(projection.Weight, projection.Scale), x, y, count);
         if (projection.Bias is not null)
@@ -268,13 +319,16 @@ internal static unsafe class TokenStep
             }
         }
 
-        if (module is ILowRankAdapted adapted)
+        for (var s = 0; s < sequences.Count; s++)
         {
-            AddLowRank(adapted, x, y, rows, count);
+            if (moduleOf(sequences[s].Model) is ILowRankAdapted adapted)
+            {
+                AddLowRank(adapted, x + (long)starts[s] * inFeatures, y + (long)starts[s] * rows, rows, sequences[s].Tokens.Length);
+            }
         }
     }
 
-    /// <summary>y += B·(A·x)·scaling for every token, in fp32 (y rows <paramref name="stride"/> apart).</summary>
+    /// <summary>y += B·(A·x)·scaling for every row, in fp32 (y rows <paramref name="stride"/> apart).</summary>
     private static void AddLowRank(ILowRankAdapted adapter, float* x, float* y, int stride, int count)
     {
         var (a, b) = (WeightMatrix.Of(adapter.LoraA.Weight), WeightMatrix.Of(adapter.LoraB.Weight));

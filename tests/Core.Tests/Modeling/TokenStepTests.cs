@@ -169,6 +169,85 @@ public sealed class TokenStepTests
         });
     }
 
+    [Fact]
+    public void SequencesOnDifferentAdaptersInOneStep_GiveEachTheBitsItGetsAlone()
+    {
+        using var folder = new TempFolder();
+        var path = ModelFolderWithTokenizer(folder);
+        using var baseModel = LanguageModel.Load(path, ScalarType.BFloat16);
+        using var first = baseModel.ShareWeights();
+        using var second = baseModel.ShareWeights();
+        Adapt(first.Network, ["q_proj", "v_proj"], 1);
+        Adapt(second.Network, ["all-linear"], 2);
+        var models = new[] { baseModel.Network, first.Network, second.Network, first.Network };
+        var prompts = new[] { 5, 9, 3, 7 };
+        var newTokens = new[] { 1, 3, 2, 1 };
+
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var ids = randint(0, 96, [4, 20], dtype: ScalarType.Int64, generator: new TorchSharp.torch.Generator(6));
+        KvCache[] Prefilled() => [.. models.Select((m, s) =>
+        {
+            var cache = m.NewCache();
+            m.ForwardLast(ids[s].narrow(0, 0, prompts[s]).view(1, -1), cache);
+            return cache;
+        })];
+
+        var together = Prefilled();
+        var alone = Prefilled();
+        var batch = TokenStep.TryRun([.. models.Select((m, s) => new StepSequence(m, together[s], Tokens(ids[s], prompts[s], newTokens[s])))]);
+        Assert.NotNull(batch);
+        var row = 0;
+        for (var s = 0; s < models.Length; s++)
+        {
+            var single = TokenStep.TryRun([new StepSequence(models[s], alone[s], Tokens(ids[s], prompts[s], newTokens[s]))])!;
+            var rows = batch.narrow(0, row, newTokens[s]);
+            Assert.True(rows.equal(single).all().item<bool>(), $"sequence {s}: max |diff| {(rows - single).abs().max().item<float>()}");
+            Assert.Equal(alone[s].Length, together[s].Length);
+            row += newTokens[s];
+        }
+
+        foreach (var cache in together.Concat(alone))
+        {
+            cache.Dispose();
+        }
+    }
+
+    [Fact]
+    public void ModelsOnDifferentWeights_AreNotBatched()
+    {
+        using var folder = new TempFolder();
+        var path = ModelFolderWithTokenizer(folder);
+        using var one = ModelLoader.Load(path);
+        using var other = ModelLoader.Load(path);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        using var a = one.NewCache();
+        using var b = other.NewCache();
+        Assert.Null(TokenStep.TryRun([new StepSequence(one, a, [1]), new StepSequence(other, b, [2])]));
+        Assert.Null(TokenStep.TryRun([new StepSequence(one, a, [1]), new StepSequence(one, a, [2])]));     // one cache twice
+        Assert.NotNull(TokenStep.TryRun([new StepSequence(one, a, [1]), new StepSequence(one, b, [2])]));
+    }
+
+    private static string ModelFolderWithTokenizer(TempFolder folder)
+    {
+        Core.Checkpoints.ModelFolderInitializer.Write(folder.Path, new Core.Checkpoints.ModelFolderInitializer.Options { Std = 0.2, Seed = 11 });
+        return folder.Path;
+    }
+
+    private static long[] Tokens(Tensor ids, int start, int count) => ids.narrow(0, start, count).data<long>().ToArray();
+
+    private static void Adapt(CausalLanguageModel model, string[] targets, int seed)
+    {
+        foreach (var adapter in LoraApplier.Apply(model, new LoraSettings { TargetModules = targets }, seed: seed).Values)
+        {
+            using var noGradient = no_grad();
+            adapter.LoraB.Weight.copy_(randn(adapter.LoraB.Weight.shape, generator: new TorchSharp.torch.Generator((ulong)seed + 10)) * 0.3);
+        }
+
+        model.eval();
+    }
+
     private static void WithVectorPath(bool avx512, Action action)
     {
         var saved = MatVec.UseAvx512;
