@@ -79,7 +79,9 @@ public sealed class LanguageModel : IDisposable
                 parameter.requires_grad = false;
             }
 
-            return new LanguageModel(Folder, network, Tokenizer, Defaults);
+            var shared = new LanguageModel(Folder, network, Tokenizer, Defaults);
+            shared.Generator.Batcher = Generator.Batcher;
+            return shared;
         }
         catch
         {

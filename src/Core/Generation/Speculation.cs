@@ -22,9 +22,10 @@ internal sealed class Speculation(PromptLookupDrafter drafter, int maxDraft, boo
     /// <summary>
     /// The tokens decided after <paramref name="last"/> (which <paramref name="history"/> ends with),
     /// or null when nothing was drafted or the model cannot take the step (a plain step follows).
+    /// <paramref name="step"/> is the engine's step over a few tokens of this stream (null where it does not apply).
     /// </summary>
-    public int[]? Step(CausalLanguageModel model, int last, KvCache cache, LogitsSampler sampler, List<int> history, int room,
-        Func<Tensor, Tensor> decodable)
+    public async Task<int[]?> StepAsync(Func<long[], KvCache, Task<Tensor?>> step, int last, KvCache cache, LogitsSampler sampler,
+        List<int> history, int room, Func<Tensor, Tensor> decodable)
     {
         var draft = drafter.Draft(history, Math.Min(_length, room - 1));
         if (draft.Length == 0)
@@ -32,15 +33,14 @@ internal sealed class Speculation(PromptLookupDrafter drafter, int maxDraft, boo
             return null;
         }
 
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
         var start = cache.Length;
-        var logits = model.ForwardStep(tensor([last, .. draft.Select(t => (long)t)]).view(1, -1), cache);   // [T, V]
-        if (logits is null)
-        {
-            return null;
-        }
+        using var logits = await step([last, .. draft.Select(t => (long)t)], cache).ConfigureAwait(false);   // [T, V]
+        return logits is null ? null : Accept(logits, draft, start, cache, sampler, history, decodable);
+    }
 
+    private int[] Accept(Tensor logits, int[] draft, long start, KvCache cache, LogitsSampler sampler, List<int> history, Func<Tensor, Tensor> decodable)
+    {
+        using var scope = NewDisposeScope();
         var decided = new List<int>();
         // Without a repetition penalty each row's greedy token depends on its logits alone: one argmax for all rows.
         var choices = repetitionPenalty ? null : decodable(logits).argmax(-1).data<long>().ToArray();

@@ -13,6 +13,12 @@ namespace FineTuneMesh.Core.Generation;
 /// </summary>
 public sealed class TextGenerator(CausalLanguageModel model, TextTokenizer tokenizer)
 {
+    /// <summary>
+    /// Where set, decode steps join the batcher's shared steps with every other stream on the same
+    /// base weights (continuous batching); the tokens are the same as without it.
+    /// </summary>
+    public DecodeBatcher? Batcher { get; set; }
+
     public async IAsyncEnumerable<GenerationEvent> StreamAsync(IReadOnlyList<int> promptIds, SamplingOptions options,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -48,6 +54,8 @@ public sealed class TextGenerator(CausalLanguageModel model, TextTokenizer token
         // Tokens decided but not yet emitted: one per plain step, or a verified draft and the model's next.
         var pending = new Queue<int>();
         pending.Enqueue(await Task.Run(() => Step(promptIds, cache, sampler, history), cancellationToken).ConfigureAwait(false));
+        // From its first decode step on, the stream counts as decoding, so shared steps wait for it.
+        using var decoding = Batcher?.Decoding();
         while (true)
         {
             var next = pending.Dequeue();
@@ -99,8 +107,9 @@ public sealed class TextGenerator(CausalLanguageModel model, TextTokenizer token
 
             var last = next;
             var room = Math.Min(maxNew - completion.Count, contextLimit - (int)cache.Length - 1);
-            var decided = await Task.Run(() => speculation?.Step(model, last, cache, sampler, history, room, Decodable)
-                ?? [Step([last], cache, sampler, history)], CancellationToken.None).ConfigureAwait(false);
+            var decided = speculation is null ? null
+                : await speculation.StepAsync(DecodeStepAsync, last, cache, sampler, history, room, Decodable).ConfigureAwait(false);
+            decided ??= [await NextAsync(last, cache, sampler, history).ConfigureAwait(false)];
             foreach (var token in decided)
             {
                 pending.Enqueue(token);
@@ -140,6 +149,32 @@ public sealed class TextGenerator(CausalLanguageModel model, TextTokenizer token
         var logits = model.ForwardLast(input, cache);                                       // [1, V]
         return sampler.Next(Decodable(logits[0]), history);
     }
+
+    /// <summary>The token after <paramref name="last"/>: in the batcher's next shared step where one is set, else on its own.</summary>
+    private async Task<int> NextAsync(int last, KvCache cache, LogitsSampler sampler, List<int> history)
+    {
+        if (Batcher is { } batcher && await batcher.StepAsync(model, cache, [last]).ConfigureAwait(false) is { } logits)
+        {
+            // The shared step's logits were made on the batcher's thread, outside any scope here: freed here.
+            using (logits)
+            using (NewDisposeScope())
+            {
+                return sampler.Next(Decodable(logits[0]), history);
+            }
+        }
+
+        return await Task.Run(() => Step([last], cache, sampler, history)).ConfigureAwait(false);
+    }
+
+    /// <summary>Logits [T, V] of a few tokens through the engine's own step (shared where a batcher is set), or null where it does not apply.</summary>
+    private Task<Tensor?> DecodeStepAsync(long[] tokens, KvCache cache) => Batcher is { } batcher
+        ? batcher.StepAsync(model, cache, tokens)
+        : Task.Run(() =>
+        {
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            return model.ForwardStep(tensor(tokens).view(1, -1), cache)?.MoveToOuterDisposeScope();
+        });
 
     // Embedding rows past the tokenizer (vocab padding) have no text: never pick them.
     private Tensor Decodable(Tensor logits) => logits.narrow(-1, 0, Math.Min(tokenizer.VocabSize, logits.shape[^1]));

@@ -1,4 +1,5 @@
 using FineTuneMesh.BaseModels;
+using FineTuneMesh.Core.Generation;
 using FineTuneMesh.Inference.Service.Events;
 using FineTuneMesh.Inference.Service.Generation;
 using FineTuneMesh.Inference.Service.Grpc;
@@ -21,6 +22,12 @@ public static class Extensions
             .ValidateOnStart();
 
         builder.AddBaseModels();
+        builder.Services.AddSingleton(services =>
+        {
+            var batcher = new DecodeBatcher();
+            batcher.Stepped += services.GetRequiredService<InferenceTelemetry>().Stepped;
+            return batcher;
+        });
         builder.Services.AddSingleton<ModelHost>();
         builder.Services.AddHostedService(services => services.GetRequiredService<ModelHost>());
         builder.Services.AddHealthChecks().AddCheck<BaseModelHealthCheck>("base-model");

@@ -1,9 +1,11 @@
 using System.Diagnostics;
 using FineTuneMesh.BaseModels;
 using FineTuneMesh.Core;
+using FineTuneMesh.Core.Generation;
 using FineTuneMesh.Core.Modeling;
 using FineTuneMesh.Mesh.Jobs;
 using FineTuneMesh.ServiceDefaults;
+using Microsoft.Extensions.Options;
 using static TorchSharp.torch;
 
 namespace FineTuneMesh.Inference.Service.Models;
@@ -14,7 +16,8 @@ namespace FineTuneMesh.Inference.Service.Models;
 /// built-in tiny model (with a warning and <see cref="BaseModelInfo.Fallback"/> set) so the service
 /// still starts, and on the same weights the trainers fall back to, so their adapters fit.
 /// </summary>
-public sealed class ModelHost(IConfiguration configuration, BaseModelResolver baseModels, ILogger<ModelHost> logger)
+public sealed class ModelHost(IConfiguration configuration, BaseModelResolver baseModels, IOptions<InferenceOptions> options,
+    DecodeBatcher batcher, ILogger<ModelHost> logger)
     : IHostedService, IDisposable
 {
     private LanguageModel? _model;
@@ -55,6 +58,8 @@ public sealed class ModelHost(IConfiguration configuration, BaseModelResolver ba
 
         DType = compute.Weights;
         var model = LanguageModel.Load(baseModel.Folder, DType);
+        // Adapters' models (LanguageModel.ShareWeights) inherit the batcher, so every stream shares the steps.
+        model.Generator.Batcher = options.Value.BatchDecoding ? batcher : null;
         Volatile.Write(ref _model, model);
         Info = new BaseModelInfo(requested, baseModel.Folder, DTypeNames.ToConfigName(DType), baseModel.IsFallback, baseModel.FallbackReason)
         {

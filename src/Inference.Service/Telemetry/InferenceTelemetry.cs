@@ -22,6 +22,7 @@ public sealed class InferenceTelemetry : IDisposable
     private readonly Counter<long> _generations;
     private readonly Counter<long> _tokens;
     private readonly Counter<long> _refused;
+    private readonly Histogram<int> _batchSize;
     private readonly Counter<long> _drafted;
     private readonly Counter<long> _acceptedDrafts;
     private readonly Histogram<double> _timeToFirstToken;
@@ -33,6 +34,8 @@ public sealed class InferenceTelemetry : IDisposable
         _meter = meters.Create(TelemetryNames.Inference);
         _generations = _meter.CreateCounter<long>("finetunemesh.inference.generations", description: "Generations finished, by finish reason.");
         _tokens = _meter.CreateCounter<long>("finetunemesh.inference.tokens", unit: "{token}", description: "Prompt and completion tokens.");
+        _batchSize = _meter.CreateHistogram<int>("finetunemesh.inference.batch_size", unit: "{sequence}",
+            description: "Sequences in each shared decode step (continuous batching).");
         _drafted = _meter.CreateCounter<long>("finetunemesh.inference.speculation.drafted", unit: "{token}",
             description: "Tokens drafted for speculative decoding (the acceptance rate is accepted / drafted).");
         _acceptedDrafts = _meter.CreateCounter<long>("finetunemesh.inference.speculation.accepted", unit: "{token}",
@@ -98,6 +101,9 @@ public sealed class InferenceTelemetry : IDisposable
             _timePerOutputToken.Record(1 / summary.TokensPerSecond);
         }
     }
+
+    /// <summary>One shared decode step ran this many sequences.</summary>
+    public void Stepped(int sequences) => _batchSize.Record(sequences);
 
     /// <summary>The request was refused or failed before or during decoding.</summary>
     public void Failed(Activity? activity, Exception error)
