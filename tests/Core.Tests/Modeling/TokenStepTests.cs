@@ -156,13 +156,15 @@ public sealed class TokenStepTests
         {
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
-            var ids = randint(0, 96, [1, 14], dtype: ScalarType.Int64, generator: new TorchSharp.torch.Generator(4));
+            // 3, then 5, then 8 at once: the kernel's one-row, four-row and eight-row paths.
+            var ids = randint(0, 96, [1, 22], dtype: ScalarType.Int64, generator: new TorchSharp.torch.Generator(4));
             using var oneByOne = model.NewCache();
             using var together = model.NewCache();
             model.ForwardLast(ids.narrow(1, 0, 6), oneByOne);
             model.ForwardLast(ids.narrow(1, 0, 6), together);
-            var single = cat(Enumerable.Range(6, 8).Select(t => TokenStep.TryRun(model, ids.narrow(1, t, 1), oneByOne)!).ToList(), 0);
-            var several = cat([TokenStep.TryRun(model, ids.narrow(1, 6, 3), together)!, TokenStep.TryRun(model, ids.narrow(1, 9, 5), together)!], 0);
+            var single = cat(Enumerable.Range(6, 16).Select(t => TokenStep.TryRun(model, ids.narrow(1, t, 1), oneByOne)!).ToList(), 0);
+            var several = cat([TokenStep.TryRun(model, ids.narrow(1, 6, 3), together)!, TokenStep.TryRun(model, ids.narrow(1, 9, 5), together)!,
+                TokenStep.TryRun(model, ids.narrow(1, 14, 8), together)!], 0);
             Assert.Equal(oneByOne.Length, together.Length);
             Assert.True(several.equal(single).all().item<bool>(),
                 $"{dtype} avx512={avx512} adapted={adapted}: max |diff| {(several - single).abs().max().item<float>()}");
@@ -181,7 +183,7 @@ public sealed class TokenStepTests
         Adapt(second.Network, ["all-linear"], 2);
         var models = new[] { baseModel.Network, first.Network, second.Network, first.Network };
         var prompts = new[] { 5, 9, 3, 7 };
-        var newTokens = new[] { 1, 3, 2, 1 };
+        var newTokens = new[] { 1, 3, 2, 4 };                                                // 10 rows: the eight-row path and single rows
 
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
