@@ -82,8 +82,17 @@ public sealed class BenchServeCommand : AsyncCommand<BenchServeCommand.Settings>
 
         // Wide enough for the table when the output is redirected (Spectre assumes 80 columns then).
         AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 150);
+        // The ceiling batching runs into: every row of a step costs 2 FLOP per weight, at the fp32 FMA
+        // rate F.linear reaches here (the decode kernels compute in fp32 whatever the weights).
+        var config = Core.Modeling.ModelConfig.Load(Path.Combine(folder, "config.json"));
+        var flopsPerToken = 2 * DecodeTraffic.BytesPerToken(config, "fp32") / 4;
+        var peak = MatmulPeak.Measure(TorchSharp.torch.ScalarType.Float32);
+        var computeLimit = peak * 1e9 / flopsPerToken;
+        AnsiConsole.MarkupLine(CultureInfo.InvariantCulture,
+            "CPU: [bold]{0}[/]; compute limit {1:F0} tok/s in total (fp32 F.linear {2:F0} GFLOP/s / {3:F2} GFLOP per token)",
+            Markup.Escape(Core.Kernels.CpuFeatures.Current.Describe()), computeLimit, peak, flopsPerToken / 1e9);
         var table = new Table().AddColumns("protocol", "path", "streams", "tokens/stream", "TTFT ms", "ms/token",
-            "tok/s per stream", "tok/s total", "gateway +ms/token", "gateway +TTFT ms");
+            "tok/s per stream", "tok/s total", "of compute limit", "steps by sequences", "drafts accepted", "gateway +ms/token", "gateway +TTFT ms");
         var added = new List<(string Protocol, int Streams, double PerToken)>();
         foreach (var protocol in new[] { "gRPC", "REST (SSE)" })
         {
@@ -99,7 +108,9 @@ public sealed class BenchServeCommand : AsyncCommand<BenchServeCommand.Settings>
                         (_, "direct") => () => RestStreamAsync(http, new Uri(inferenceRest, "/v1/completions"), modelId, settings, cancellationToken),
                         _ => () => RestStreamAsync(http, new Uri(gatewayRest, "/v1/completions"), modelId, settings, cancellationToken),
                     };
+                    var before = await DecodeStatisticsAsync(http, inferenceRest, cancellationToken);
                     var result = await MeasureAsync(one, n, settings.Repeats);
+                    var after = await DecodeStatisticsAsync(http, inferenceRest, cancellationToken);
                     var perToken = direct is null ? "" : $"{result.MillisecondsPerToken - direct.MillisecondsPerToken:+0.00;-0.00}";
                     var ttft = direct is null ? "" : $"{result.TimeToFirstTokenMs - direct.TimeToFirstTokenMs:+0.0;-0.0}";
                     if (direct is not null)
@@ -108,7 +119,8 @@ public sealed class BenchServeCommand : AsyncCommand<BenchServeCommand.Settings>
                     }
 
                     table.AddRow(protocol, path, $"{n}", $"{result.TokensPerStream:F0}", $"{result.TimeToFirstTokenMs:F0}",
-                        $"{result.MillisecondsPerToken:F1}", $"{result.TokensPerSecondPerStream:F1}", $"{result.TotalTokensPerSecond:F1}", perToken, ttft);
+                        $"{result.MillisecondsPerToken:F1}", $"{result.TokensPerSecondPerStream:F1}", $"{result.TotalTokensPerSecond:F1}",
+                        $"{result.TotalTokensPerSecond / computeLimit:P0}", after.StepsSince(before), after.AcceptanceSince(before), perToken, ttft);
                     direct ??= result;
                 }
             }
@@ -123,6 +135,25 @@ public sealed class BenchServeCommand : AsyncCommand<BenchServeCommand.Settings>
         }
 
         return 0;
+    }
+
+    /// <summary>The service's decode statistics (shared steps by sequences, drafted and accepted tokens), from its info endpoint.</summary>
+    private sealed record DecodeStatistics(long[] Steps, long Drafted, long Accepted)
+    {
+        /// <summary>"1:12 2:30 4:50": how many steps ran with each number of sequences since <paramref name="before"/>.</summary>
+        public string StepsSince(DecodeStatistics before) => string.Join(" ", Steps.Select((count, size) =>
+            (size, count: count - (size < before.Steps.Length ? before.Steps[size] : 0))).Where(p => p.size > 0 && p.count > 0).Select(p => $"{p.size}:{p.count}"));
+
+        public string AcceptanceSince(DecodeStatistics before) => (Drafted - before.Drafted) is > 0 and var drafted
+            ? $"{(double)(Accepted - before.Accepted) / drafted:P0} of {drafted}"
+            : "none drafted";
+    }
+
+    private static async Task<DecodeStatistics> DecodeStatisticsAsync(HttpClient http, Uri service, CancellationToken cancellationToken)
+    {
+        var decoding = (await http.GetFromJsonAsync<JsonElement>(new Uri(service, "/api/inference/info"), cancellationToken)).GetProperty("decoding");
+        return new DecodeStatistics([.. decoding.GetProperty("stepsBySequences").EnumerateArray().Select(e => e.GetInt64())],
+            decoding.GetProperty("draftedTokens").GetInt64(), decoding.GetProperty("acceptedDraftTokens").GetInt64());
     }
 
     private sealed record Measurement(double TimeToFirstTokenMs, double MillisecondsPerToken, double TokensPerSecondPerStream,

@@ -1,4 +1,6 @@
+using FineTuneMesh.Core.Generation;
 using FineTuneMesh.Inference.Service.Models;
+using FineTuneMesh.Inference.Service.Telemetry;
 using FineTuneMesh.ServiceDefaults;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -18,11 +20,16 @@ public static class InferenceApi
     }
 
     /// <summary>The service's name, build version, configured base model and the model actually loaded.</summary>
-    public static Ok<InferenceInfo> GetInfo(IConfiguration configuration, IHostEnvironment environment, ModelHost host)
+    public static Ok<InferenceInfo> GetInfo(IConfiguration configuration, IHostEnvironment environment, ModelHost host, DecodeBatcher batcher,
+        InferenceTelemetry telemetry)
     {
         var service = ServiceInfo.Describe(ServiceName, typeof(InferenceApi).Assembly, configuration, environment);
         var model = host.Info;
+        var (drafted, accepted) = telemetry.DraftTotals;
         return TypedResults.Ok(new InferenceInfo(service.Service, service.Version, service.BaseModel, service.Environment,
-            model?.Folder, model?.DType, model?.Fallback ?? false, model?.FallbackReason, model?.Compute));
+            model?.Folder, model?.DType, model?.Fallback ?? false, model?.FallbackReason, model?.Compute)
+        {
+            Decoding = new DecodingStatistics([.. batcher.BatchSizes.Reverse().SkipWhile(n => n == 0).Reverse()], drafted, accepted),
+        });
     }
 }

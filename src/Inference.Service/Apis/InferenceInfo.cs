@@ -13,4 +13,13 @@ public sealed record InferenceInfo(
     string? Dtype,
     bool Fallback,
     string? FallbackReason,
-    Mesh.Jobs.ComputeChoice? Compute);
+    Mesh.Jobs.ComputeChoice? Compute)
+{
+    /// <summary>How decoding has gone since the service started (for benchmarks and operators).</summary>
+    public DecodingStatistics? Decoding { get; init; }
+}
+
+/// <param name="StepsBySequences">shared decode steps by how many sequences they ran (index 0 unused)</param>
+/// <param name="DraftedTokens">tokens drafted for speculative decoding</param>
+/// <param name="AcceptedDraftTokens">drafted tokens the model accepted</param>
+public sealed record DecodingStatistics(IReadOnlyList<long> StepsBySequences, long DraftedTokens, long AcceptedDraftTokens);

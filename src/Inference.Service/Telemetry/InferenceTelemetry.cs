@@ -23,6 +23,8 @@ public sealed class InferenceTelemetry : IDisposable
     private readonly Counter<long> _tokens;
     private readonly Counter<long> _refused;
     private readonly Histogram<int> _batchSize;
+    private long _draftedTotal;
+    private long _acceptedTotal;
     private readonly Counter<long> _drafted;
     private readonly Counter<long> _acceptedDrafts;
     private readonly Histogram<double> _timeToFirstToken;
@@ -90,6 +92,8 @@ public sealed class InferenceTelemetry : IDisposable
         _tokens.Add(summary.CompletionTokens, new KeyValuePair<string, object?>("gen_ai.token.type", "output"));
         _drafted.Add(summary.DraftedTokens);
         _acceptedDrafts.Add(summary.AcceptedDraftTokens);
+        Interlocked.Add(ref _draftedTotal, summary.DraftedTokens);
+        Interlocked.Add(ref _acceptedTotal, summary.AcceptedDraftTokens);
         if (summary.CompletionTokens > 0)
         {
             _timeToFirstToken.Record(timeToFirstToken.TotalMilliseconds);
@@ -101,6 +105,9 @@ public sealed class InferenceTelemetry : IDisposable
             _timePerOutputToken.Record(1 / summary.TokensPerSecond);
         }
     }
+
+    /// <summary>Tokens drafted for speculative decoding since the service started, and how many were accepted.</summary>
+    public (long Drafted, long Accepted) DraftTotals => (Interlocked.Read(ref _draftedTotal), Interlocked.Read(ref _acceptedTotal));
 
     /// <summary>One shared decode step ran this many sequences.</summary>
     public void Stepped(int sequences) => _batchSize.Record(sequences);
