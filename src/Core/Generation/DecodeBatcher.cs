@@ -64,7 +64,8 @@ public sealed class DecodeBatcher : IDisposable
     /// </summary>
     public Task<Tensor?> StepAsync(CausalLanguageModel model, KvCache cache, long[] tokens)
     {
-        if (tokens.Length is < 1 or > TokenStep.MaxTokens || !TokenStep.Readable(model))
+        // Whether the step can run this model is checked once, in the step: a refused sequence gets null there.
+        if (tokens.Length is < 1 or > TokenStep.MaxTokens)
         {
             return Task.FromResult<Tensor?>(null);
         }
