@@ -50,12 +50,6 @@ public static unsafe class MatVec
         }
     }
 
-    public static void BFloat16(float* x, ushort* weights, float* y, int rows, int cols) =>
-        Split(rows, (long)rows * cols, (start, end) => Rows<BFloat16Weights>(x, weights, y, rows, cols, 1, start, end));
-
-    public static void Float32(float* x, float* weights, float* y, int rows, int cols) =>
-        Split(rows, (long)rows * cols, (start, end) => Rows<Float32Weights>(x, weights, y, rows, cols, 1, start, end));
-
     internal static void Split(int rows, long work, Action<int, int> kernel)
     {
         if (work < ParallelThreshold)
@@ -79,11 +73,6 @@ public static unsafe class MatVec
             // weight row once whatever the count.
             var w = (byte*)weights + (long)row * cols * TWeights.ElementSize;
             var t = 0;
-            for (; t + 8 <= count; t += 8)
-            {
-                Dot4<TWeights>(w, x + (long)t * cols, cols, y + (long)t * rows + row, rows, twice: true);
-            }
-
             for (; t + 4 <= count; t += 4)
             {
                 Dot4<TWeights>(w, x + (long)t * cols, cols, y + (long)t * rows + row, rows);
@@ -97,27 +86,15 @@ public static unsafe class MatVec
     }
 
     /// <summary>
-    /// Four activation rows (cols apart) against one weight row, or eight with <paramref name="twice"/>
-    /// (each weight vector loaded and widened once for all of them), each with exactly the operations
-    /// of <see cref="Dot{TWeights}"/> in the same order, so the results are the same bits.
+    /// Four activation rows (cols apart) against one weight row, each weight vector loaded and
+    /// widened once for all four, each row with exactly the operations of <see cref="Dot{TWeights}"/>
+    /// in the same order, so the results are the same bits. (An eight-row version measured no faster:
+    /// past four rows a step runs out of arithmetic, not memory.)
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Dot4<TWeights>(byte* w, float* x, int cols, float* y, int yStride, bool twice = false)
+    private static void Dot4<TWeights>(byte* w, float* x, int cols, float* y, int yStride)
         where TWeights : IWeightFormat
     {
-        if (twice && UseAvx512)
-        {
-            Dot8Avx512<TWeights>(w, x, cols, y, yStride);
-            return;
-        }
-
-        if (twice)
-        {
-            Dot4<TWeights>(w, x, cols, y, yStride);
-            Dot4<TWeights>(w, x + 4L * cols, cols, y + 4L * yStride, yStride);
-            return;
-        }
-
         var x0 = x;
         var x1 = x + cols;
         var x2 = x + 2L * cols;
@@ -170,56 +147,6 @@ public static unsafe class MatVec
         y[yStride] = s1;
         y[2L * yStride] = s2;
         y[3L * yStride] = s3;
-    }
-
-    /// <summary>Eight activation rows on the AVX-512 path: 16 accumulators and the two weight vectors fit the 32 registers.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Dot8Avx512<TWeights>(byte* w, float* x, int cols, float* y, int yStride)
-        where TWeights : IWeightFormat
-    {
-        Vector512<float> a0 = default, b0 = default, a1 = default, b1 = default, a2 = default, b2 = default, a3 = default, b3 = default;
-        Vector512<float> a4 = default, b4 = default, a5 = default, b5 = default, a6 = default, b6 = default, a7 = default, b7 = default;
-        var c = 0;
-        for (; c + 32 <= cols; c += 32)
-        {
-            var (lo, hi) = (TWeights.Load512(w, c), TWeights.Load512(w, c + 16));
-            var xc = x + c;
-            a0 = Avx512F.FusedMultiplyAdd(lo, Vector512.Load(xc), a0);
-            b0 = Avx512F.FusedMultiplyAdd(hi, Vector512.Load(xc + 16), b0);
-            a1 = Avx512F.FusedMultiplyAdd(lo, Vector512.Load(xc + cols), a1);
-            b1 = Avx512F.FusedMultiplyAdd(hi, Vector512.Load(xc + cols + 16), b1);
-            a2 = Avx512F.FusedMultiplyAdd(lo, Vector512.Load(xc + 2L * cols), a2);
-            b2 = Avx512F.FusedMultiplyAdd(hi, Vector512.Load(xc + 2L * cols + 16), b2);
-            a3 = Avx512F.FusedMultiplyAdd(lo, Vector512.Load(xc + 3L * cols), a3);
-            b3 = Avx512F.FusedMultiplyAdd(hi, Vector512.Load(xc + 3L * cols + 16), b3);
-            a4 = Avx512F.FusedMultiplyAdd(lo, Vector512.Load(xc + 4L * cols), a4);
-            b4 = Avx512F.FusedMultiplyAdd(hi, Vector512.Load(xc + 4L * cols + 16), b4);
-            a5 = Avx512F.FusedMultiplyAdd(lo, Vector512.Load(xc + 5L * cols), a5);
-            b5 = Avx512F.FusedMultiplyAdd(hi, Vector512.Load(xc + 5L * cols + 16), b5);
-            a6 = Avx512F.FusedMultiplyAdd(lo, Vector512.Load(xc + 6L * cols), a6);
-            b6 = Avx512F.FusedMultiplyAdd(hi, Vector512.Load(xc + 6L * cols + 16), b6);
-            a7 = Avx512F.FusedMultiplyAdd(lo, Vector512.Load(xc + 7L * cols), a7);
-            b7 = Avx512F.FusedMultiplyAdd(hi, Vector512.Load(xc + 7L * cols + 16), b7);
-        }
-
-        Span<float> sums =
-        [
-            Vector512.Sum(a0 + b0), Vector512.Sum(a1 + b1), Vector512.Sum(a2 + b2), Vector512.Sum(a3 + b3),
-            Vector512.Sum(a4 + b4), Vector512.Sum(a5 + b5), Vector512.Sum(a6 + b6), Vector512.Sum(a7 + b7),
-        ];
-        for (; c < cols; c++)
-        {
-            var weight = TWeights.Load1(w, c);
-            for (var t = 0; t < 8; t++)
-            {
-                sums[t] += weight * x[t * (long)cols + c];
-            }
-        }
-
-        for (var t = 0; t < 8; t++)
-        {
-            y[t * (long)yStride] = sums[t];
-        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -9,23 +9,21 @@ namespace FineTuneMesh.Core.Modeling;
 public sealed class RotaryEmbedding
 {
     private readonly Tensor _inverseFrequencies; // [D/2] fp32
+    private readonly float[] _inverseFrequencyValues; // the same, for the engine's token step
 
     public RotaryEmbedding(int headDim, double theta)
     {
         using var exponents = arange(0, headDim, 2, ScalarType.Int64).to(ScalarType.Float32) / headDim;
         _inverseFrequencies = (1.0f / pow(theta, exponents)).DetachFromDisposeScope();
-        InverseFrequencies = _inverseFrequencies.data<float>().ToArray();
+        _inverseFrequencyValues = _inverseFrequencies.data<float>().ToArray();
     }
-
-    /// <summary>The D/2 inverse frequencies, as the tables use them.</summary>
-    public IReadOnlyList<float> InverseFrequencies { get; }
 
     /// <summary>cos and sin of one position's D/2 angles (what <see cref="Tables"/> holds for it, without LibTorch).</summary>
     public void Angles(long position, Span<float> cos, Span<float> sin)
     {
-        for (var i = 0; i < InverseFrequencies.Count; i++)
+        for (var i = 0; i < _inverseFrequencyValues.Length; i++)
         {
-            (sin[i], cos[i]) = MathF.SinCos(position * InverseFrequencies[i]);
+            (sin[i], cos[i]) = MathF.SinCos(position * _inverseFrequencyValues[i]);
         }
     }
 
