@@ -208,6 +208,26 @@ public sealed class SynthApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task EachBatchsProgressEvent_CarriesTheExamplesTheGateSaw_AcceptedOrWithTheirReason()
+    {
+        var job = await SubmitAsync(Request(count: 10));
+
+        var text = await _client.GetStringAsync($"/api/synth/jobs/{job.Id}/events");
+
+        var entries = text.Split("\n\n", StringSplitOptions.RemoveEmptyEntries)
+            .Select(e => e.Split('\n').Single(l => l.StartsWith("data: ", StringComparison.Ordinal))["data: ".Length..])
+            .Select(data => JsonDocument.Parse(data).RootElement)
+            .Where(e => e.TryGetProperty("entries", out _))
+            .SelectMany(e => e.GetProperty("entries").EnumerateArray().Select(x => x.Clone()))
+            .ToList();
+        var report = await _client.GetFromJsonAsync<JsonElement>($"/api/synth/jobs/{job.Id}/report");
+        Assert.Equal(report.GetProperty("examples").GetArrayLength(), entries.Count);
+        Assert.Equal(10, entries.Count(e => e.GetProperty("accepted").GetBoolean()));
+        Assert.All(entries, e => Assert.True(e.GetProperty("record").TryGetProperty("question", out _)));
+        Assert.All(entries.Where(e => !e.GetProperty("accepted").GetBoolean()), e => Assert.False(string.IsNullOrEmpty(e.GetProperty("reason").GetString())));
+    }
+
+    [Fact]
     public async Task ABadAdapterName_Is400()
     {
         var errors = await ErrorsOfAsync(Request(train: new { adapterName = "../escape" }));

@@ -3,8 +3,10 @@ using System.Net.ServerSentEvents;
 using FineTuneMesh.Mesh.Jobs;
 using FineTuneMesh.ServiceDefaults;
 using FineTuneMesh.Synth.Service.Jobs;
+using FineTuneMesh.Synth.Service.Providers;
 using FineTuneMesh.Synth.Service.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 
 namespace FineTuneMesh.Synth.Service.Apis;
 
@@ -17,6 +19,7 @@ public static class SynthApi
         var api = app.MapGroup("/api/synth").WithTags("Synth");
 
         api.MapGet("/info", GetInfo).WithName("GetSynthInfo");
+        api.MapGet("/providers", GetProviders).WithName("ListSynthProviders");
         api.MapPost("/jobs", CreateJob).WithName("CreateSynthJob");
         api.MapGet("/jobs/{id}", GetJob).WithName("GetSynthJob");
         api.MapDelete("/jobs/{id}", CancelJob).WithName("CancelSynthJob");
@@ -30,6 +33,16 @@ public static class SynthApi
     /// <summary>The service's name, build version and configured base model.</summary>
     public static Ok<ServiceInfo> GetInfo(IConfiguration configuration, IHostEnvironment environment) =>
         TypedResults.Ok(ServiceInfo.Describe(ServiceName, typeof(SynthApi).Assembly, configuration, environment));
+
+    /// <summary>
+    /// The configured providers a job may name, with their kind and default model (never their key
+    /// or address), and the one a job gets when it names none.
+    /// </summary>
+    public static Ok<ProviderList> GetProviders(IOptions<SynthOptions> options, IConfiguration configuration) =>
+        TypedResults.Ok(new ProviderList(options.Value.DefaultProvider, [.. options.Value.Providers
+            .OrderBy(p => p.Key, StringComparer.Ordinal)
+            .Select(p => new ProviderSummary(p.Key, p.Value.Kind.ToString(),
+                p.Value.Model ?? (p.Value.Kind == ProviderKind.Inference ? configuration.GetBaseModel() : null)))]));
 
     /// <summary>Validates the request, stores the queued job and returns it; the work runs in the background.</summary>
     public static async Task<Results<Accepted<SynthJob>, ValidationProblem>> CreateJob(SynthJobRequest request,

@@ -19,8 +19,8 @@ public sealed class SynthesisRunner(IOptions<SynthOptions> options, TimeProvider
         var batch = 0;
         var unreadable = 0;
         var barren = 0;
-        SynthProgress Snapshot(string kind, string? message) =>
-            new(kind, batch, gate.Accepted.Count, gate.RejectedCount, budget.Requests, budget.InputTokens, budget.OutputTokens, message);
+        SynthProgress Snapshot(string kind, string? message, IReadOnlyList<ReportEntry>? entries = null) =>
+            new(kind, batch, gate.Accepted.Count, gate.RejectedCount, budget.Requests, budget.InputTokens, budget.OutputTokens, message, entries);
         requester.Retrying += (attempt, failure, delay) =>
             progress(Snapshot("retry", $"batch {batch} attempt {attempt} failed ({failure}); retrying in {delay.TotalSeconds:0.###} s"));
 
@@ -38,6 +38,7 @@ public sealed class SynthesisRunner(IOptions<SynthOptions> options, TimeProvider
                 unreadable += parsed.Unreadable;
 
                 var before = gate.Accepted.Count;
+                var seen = gate.Entries.Count;
                 foreach (var record in parsed.Records)
                 {
                     if (gate.Offer(batch, record, spec.Count) is { } rejection)
@@ -51,7 +52,7 @@ public sealed class SynthesisRunner(IOptions<SynthOptions> options, TimeProvider
                 }
 
                 var added = gate.Accepted.Count - before;
-                progress(Snapshot("progress", $"batch {batch}: {parsed.Records.Count} records, {added} accepted"));
+                progress(Snapshot("progress", $"batch {batch}: {parsed.Records.Count} records, {added} accepted", [.. gate.Entries.Skip(seen)]));
                 barren = added > 0 ? 0 : barren + 1;
                 if (barren >= settings.MaxBarrenBatches)
                 {

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using FineTuneMesh.Synth.Service.Quality;
 
 namespace FineTuneMesh.Synth.Service.Jobs;
 
@@ -28,6 +29,7 @@ public sealed class SynthJobTracker(TimeProvider timeProvider)
 
     public TrackedJob? Find(string id) => _jobs.GetValueOrDefault(id);
 
-    public SynthJob Update(string id, Func<SynthJob, SynthJob> change, string type, string? message = null) =>
-        _jobs[id].Update(change, type, message, timeProvider.GetUtcNow());
+    public SynthJob Update(string id, Func<SynthJob, SynthJob> change, string type, string? message = null,
+        IReadOnlyList<ReportEntry>? entries = null) =>
+        _jobs[id].Update(change, type, message, timeProvider.GetUtcNow(), entries);
 }

@@ -76,7 +76,7 @@ public sealed class SynthJobWorker(
             var running = tracker.Update(spec.Id, j => j with { Status = SynthJobStatus.Running, StartedAt = timeProvider.GetUtcNow() }, "status", "running");
             await store.SaveJobAsync(running, stoppingToken);
 
-            var outcome = await runner.RunAsync(spec, progress => tracker.Update(spec.Id, j => With(j, progress), progress.Kind, progress.Message),
+            var outcome = await runner.RunAsync(spec, progress => tracker.Update(spec.Id, j => With(j, progress), progress.Kind, progress.Message, progress.Entries),
                 cancellation.Token);
 
             var records = spec.IncludeSeeds ? [.. spec.Seeds, .. outcome.Accepted] : outcome.Accepted.ToList();

@@ -1,3 +1,5 @@
+using FineTuneMesh.Synth.Service.Quality;
+
 namespace FineTuneMesh.Synth.Service.Jobs;
 
 /// <summary>A job this process knows: its latest record, its events so far, and its cancellation.</summary>
@@ -11,7 +13,8 @@ public sealed class TrackedJob(SynthJob job)
 
     public CancellationTokenSource Cancellation { get; } = new();
 
-    public SynthJob Update(Func<SynthJob, SynthJob> change, string type, string? message, DateTimeOffset now)
+    public SynthJob Update(Func<SynthJob, SynthJob> change, string type, string? message, DateTimeOffset now,
+        IReadOnlyList<ReportEntry>? entries = null)
     {
         TaskCompletionSource changed;
         SynthJob updated;
@@ -19,7 +22,7 @@ public sealed class TrackedJob(SynthJob job)
         {
             updated = Job = change(Job);
             _events.Add(new SynthJobEvent(_events.Count + 1, type, updated.Status, updated.Accepted, updated.Rejected,
-                updated.Requests, updated.InputTokens + updated.OutputTokens, message, now));
+                updated.Requests, updated.InputTokens + updated.OutputTokens, message, now, entries));
             changed = _changed;
             _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
