@@ -47,17 +47,24 @@ public sealed class TrainingPlan
     public static (IReadOnlyList<TrainingExample> Train, IReadOnlyList<TrainingExample> Eval) HoldOut(
         IReadOnlyList<TrainingExample> examples, double fraction, long seed)
     {
-        var count = (int)Math.Round(examples.Count * fraction);
-        if (fraction <= 0 || examples.Count < 5)
+        var eval = HeldOutIndices(examples.Count, fraction, seed);
+        return ([.. Enumerable.Range(0, examples.Count).Where(i => !eval.Contains(i)).Select(i => examples[i])],
+            [.. eval.Select(i => examples[i])]);
+    }
+
+    /// <summary>
+    /// Which of <paramref name="count"/> records <see cref="HoldOut"/> holds out, in order: so the
+    /// held-out records themselves can be found again (to answer them after training).
+    /// </summary>
+    public static IReadOnlyList<int> HeldOutIndices(int count, double fraction, long seed)
+    {
+        if (fraction <= 0 || count < 5)
         {
-            return (examples, []);
+            return [];
         }
 
-        count = Math.Clamp(count, 1, examples.Count - 1);
+        var held = Math.Clamp((int)Math.Round(count * fraction), 1, count - 1);
         var random = new Random(unchecked((int)seed * 17 + 5));
-        var order = Enumerable.Range(0, examples.Count).OrderBy(_ => random.Next()).ToList();
-        var eval = order.Take(count).Order().Select(i => examples[i]).ToList();
-        var train = order.Skip(count).Order().Select(i => examples[i]).ToList();
-        return (train, eval);
+        return [.. Enumerable.Range(0, count).OrderBy(_ => random.Next()).Take(held).Order()];
     }
 }

@@ -21,6 +21,9 @@ public sealed record AdapterManifest
     public required TrainingSpec Training { get; init; }
     public string? Template { get; init; }
     public required AdapterMetrics Metrics { get; init; }
+
+    /// <summary>Template adherence on the held-out records; null when the job had no template or no held-out split.</summary>
+    public EvaluationSummary? Evaluation { get; init; }
     public required IReadOnlyList<AdapterFile> Files { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
 

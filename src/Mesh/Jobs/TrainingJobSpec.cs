@@ -21,4 +21,7 @@ public sealed record TrainingJobSpec
 
     public LoraSpec Lora { get; init; } = new();
     public TrainingSpec Training { get; init; } = new();
+
+    /// <summary>How the held-out records are answered after training to score template adherence.</summary>
+    public EvaluationSpec Evaluation { get; init; } = new();
 }

@@ -54,6 +54,7 @@ public sealed partial class JobValidator(BaseModelResolver baseModels, ArtifactS
             errors.Add($"training.dtype '{dtype}' is not a compute dtype; use auto (the default: chosen for the trainer's CPU), fp32, bf16, fp16 or q8_0 (which trains as auto).");
         }
 
+        errors.AddRange((spec.Evaluation ?? new EvaluationSpec()).Problems());
         if (spec.Training.EvalFraction is < 0 or > 0.5)
         {
             errors.Add($"evalFraction must be in [0, 0.5], got {spec.Training.EvalFraction}.");

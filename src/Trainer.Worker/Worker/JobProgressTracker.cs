@@ -85,6 +85,20 @@ public sealed class JobProgressTracker(JobRecord record, JobStore jobs, MeshPubl
         }
     }
 
+    /// <summary>Training is over and the held-out records are being answered: the record and the watchers hear so.</summary>
+    public void Evaluating()
+    {
+        if (Current.Progress is not { } last)
+        {
+            return;
+        }
+
+        var progress = last with { Phase = JobProgress.EvaluatingPhase, EtaSeconds = 0 };
+        Current = Current with { Progress = progress };
+        BestEffort(token => jobs.SaveAsync(Current, token));
+        BestEffort(token => publisher.PublishEventAsync(new JobEvent { JobId = Current.Id, Kind = JobEvent.ProgressKind, Progress = progress }, token));
+    }
+
     public void Dispose() => _epoch?.Dispose();
 
     /// <summary>

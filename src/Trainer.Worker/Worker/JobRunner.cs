@@ -60,9 +60,10 @@ public sealed class JobRunner(ArtifactStore store, AdapterCatalog catalog, Check
             var adapterFolder = Path.Combine(work, "adapter");
             TrainingResult result;
             int trainCount, evalCount;
+            EvaluationSummary? evaluation;
             try
             {
-                (result, trainCount, evalCount) = await Task.Factory.StartNew(
+                (result, trainCount, evalCount, evaluation) = await Task.Factory.StartNew(
                     () => Train(tracker, baseModel, compute, dataPath, checkpointFolder, adapterFolder, cancellationToken),
                     CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             }
@@ -86,6 +87,7 @@ public sealed class JobRunner(ArtifactStore store, AdapterCatalog catalog, Check
                 Template = spec.Template,
                 Metrics = new AdapterMetrics(result.Losses[0], result.Losses[^1], result.BestEvalLoss, result.Steps, trainCount, evalCount,
                     result.Duration.TotalSeconds),
+                Evaluation = evaluation,
                 Files = files,
                 CreatedAt = DateTimeOffset.UtcNow,
                 Compute = tracker.Current.Compute,
@@ -99,7 +101,7 @@ public sealed class JobRunner(ArtifactStore store, AdapterCatalog catalog, Check
         }
     }
 
-    private static (TrainingResult Result, int TrainCount, int EvalCount) Train(JobProgressTracker tracker, BaseModel baseModel, ComputePlan compute, string dataPath,
+    private static (TrainingResult Result, int TrainCount, int EvalCount, EvaluationSummary? Evaluation) Train(JobProgressTracker tracker, BaseModel baseModel, ComputePlan compute, string dataPath,
         string checkpointFolder, string adapterFolder, CancellationToken cancellationToken)
     {
         var record = tracker.Current;
@@ -117,7 +119,17 @@ public sealed class JobRunner(ArtifactStore store, AdapterCatalog catalog, Check
         AdapterFiles.Save(adapterFolder, adapters, lora, baseModel.Name, baseModel.Revision);
         RunReport.Write(adapterFolder, new { job = record.Id, base_model = baseModel.Name, lora, options = trainingOptions,
             train_examples = train.Count, eval_examples = eval.Count }, result.Losses, result.EvalLosses, result.Duration);
-        return (result, train.Count, eval.Count);
+
+        tracker.Evaluating();
+        using var evaluating = TrainerTelemetry.Source.StartActivity("held-out evaluation");
+        var report = HeldOutEvaluation.Run(model, template, dataPath, spec, cancellationToken);
+        if (report is not null)
+        {
+            HeldOutEvaluation.Write(adapterFolder, report);
+            evaluating?.SetTag("finetunemesh.evaluation.adherence_rate", report.AdherenceRate);
+        }
+
+        return (result, train.Count, eval.Count, report is null ? null : HeldOutEvaluation.Summarize(report));
     }
 
     private static void TryDelete(string folder)

@@ -1,0 +1,64 @@
+using FineTuneMesh.Core;
+using FineTuneMesh.Core.Data;
+using FineTuneMesh.Core.Evaluation;
+using FineTuneMesh.Core.Training;
+using FineTuneMesh.Mesh;
+using FineTuneMesh.Mesh.Adapters;
+using FineTuneMesh.Mesh.Jobs;
+using FineTuneMesh.Prompts;
+
+namespace FineTuneMesh.Trainer.Worker.Worker;
+
+/// <summary>
+/// After training, the job's held-out template records (the same seeded split that gave the eval
+/// loss) are answered by the trained model and classified for template adherence. The full report
+/// becomes the version's evaluation.json; its counts go into the manifest.
+/// </summary>
+public static class HeldOutEvaluation
+{
+    public const string FileName = "evaluation.json";
+
+    /// <summary>Null when there is nothing to evaluate: no template, no held-out split, or evaluation turned off.</summary>
+    public static EvaluationReport? Run(LanguageModel model, PromptTemplate? template, string dataPath, TrainingJobSpec spec,
+        CancellationToken cancellationToken)
+    {
+        var settings = spec.Evaluation ?? new EvaluationSpec();
+        if (template is null || settings.MaxExamples == 0)
+        {
+            return null;
+        }
+
+        var lines = JsonLines.ReadObjects(dataPath).ToList();
+        var records = TrainingPlan.HeldOutIndices(lines.Count, spec.Training.EvalFraction, spec.Training.Seed)
+            .Select(i => lines[i])
+            .Where(line => !line.Record.TryGetProperty("messages", out _) && !line.Record.TryGetProperty("prompt", out _))
+            .Take(settings.MaxExamples)
+            .Select(line => (IReadOnlyDictionary<string, string>)JsonLines.StringFields(line.Record, line.Source))
+            .ToList();
+        if (records.Count == 0)
+        {
+            return null;
+        }
+
+        var sampling = model.DefaultSampling() with
+        {
+            Temperature = settings.Temperature,
+            TopK = 0,
+            TopP = 1,
+            MinP = 0,
+            RepetitionPenalty = 1,
+            Seed = unchecked((int)spec.Training.Seed),
+            MaxNewTokens = settings.MaxTokens,
+            StopStrings = settings.StopStrings,
+        };
+        model.Network.eval();
+        return Evaluator.RunAsync(model, template, records, sampling, cancellationToken).GetAwaiter().GetResult();
+    }
+
+    /// <summary>Writes the report (every example) beside the adapter files, in the mesh's JSON shape.</summary>
+    public static void Write(string adapterFolder, EvaluationReport report) =>
+        File.WriteAllBytes(Path.Combine(adapterFolder, FileName), MeshJson.Serialize(report));
+
+    public static EvaluationSummary Summarize(EvaluationReport report) => new(report.Count, report.Adherent, report.EarlyStop,
+        report.RunOn, report.Malformed, report.WithExpected, report.ExactMatches, report.AverageTokens, report.AverageCharacters);
+}
