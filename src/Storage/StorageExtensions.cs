@@ -16,6 +16,7 @@ public static class StorageExtensions
         builder.Services.AddSingleton(new ArtifactStore(StorageConnection.Parse(connectionString)));
         builder.Services.AddSingleton<JobStore>();
         builder.Services.AddSingleton<AdapterCatalog>();
+        builder.Services.AddSingleton<DatasetLibrary>();
         builder.Services.AddSingleton<CheckpointStore>();
         builder.Services.AddHostedService<BucketInitializer>();
         builder.Services.AddHealthChecks().AddCheck<StorageHealthCheck>(MeshConnections.Storage);

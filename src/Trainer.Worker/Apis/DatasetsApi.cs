@@ -1,3 +1,4 @@
+using FineTuneMesh.Mesh.Jobs;
 using FineTuneMesh.Storage;
 using FineTuneMesh.Trainer.Worker.Jobs;
 using Microsoft.Extensions.Options;
@@ -6,13 +7,18 @@ namespace FineTuneMesh.Trainer.Worker.Apis;
 
 /// <summary>
 /// <c>PUT /api/train/datasets/{**key}</c> stores a JSONL file in the datasets bucket for jobs to
-/// name by key; <c>GET</c> reads it back. Each line must be a JSON record on upload; whether the
-/// records fit a template and a model is checked when a job uses them.
+/// name by key; <c>GET</c> reads it back. <c>POST /api/train/datasets/{name}/versions</c> stores
+/// the next version of a named dataset (its key is what a job names) and <c>GET /api/train/datasets</c>
+/// lists the named ones. Each line must be a JSON record on upload; whether the records fit a
+/// template and a model is checked when a job uses them.
 /// </summary>
 public static class DatasetsApi
 {
     public static RouteGroupBuilder MapDatasetsApi(this RouteGroupBuilder api)
     {
+        api.MapGet("/datasets", async (DatasetLibrary library, CancellationToken ct) =>
+            Results.Ok(new { datasets = await library.ListAsync(ct) })).WithName("ListDatasets");
+        api.MapPost("/datasets/{name}/versions", SaveVersionAsync).WithName("SaveDatasetVersion");
         api.MapPut("/datasets/{**key}", PutAsync).WithName("PutDataset");
         api.MapGet("/datasets/{**key}", GetAsync).WithName("GetDataset");
         return api;
@@ -44,6 +50,34 @@ public static class DatasetsApi
 
         var stored = await store.PutBytesAsync(MeshBuckets.Datasets, key, bytes, "application/jsonl", cancellationToken);
         return Results.Created($"/api/train/datasets/{key}", stored);
+    }
+
+    private static async Task<IResult> SaveVersionAsync(string name, HttpRequest request, DatasetLibrary library,
+        IOptions<TrainerOptions> options, CancellationToken cancellationToken)
+    {
+        if (!MeshNames.IsValid(name))
+        {
+            return ApiErrors.BadRequest(MeshNames.Describe("dataset name", name));
+        }
+
+        var (bytes, error) = await RequestBody.ReadBytesAsync(request, options.Value.MaxRequestBytes, cancellationToken);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        if (bytes.Length == 0)
+        {
+            return ApiErrors.BadRequest("the dataset is empty; send JSONL, one record per line.");
+        }
+
+        if (DatasetUploadCheck.FirstProblem(bytes) is { } problem)
+        {
+            return ApiErrors.BadRequest($"dataset '{name}' was not stored: {problem}");
+        }
+
+        var saved = await library.SaveAsync(name, bytes, DatasetUploadCheck.RecordCount(bytes), cancellationToken);
+        return Results.Created($"/api/train/datasets/{saved.Key}", saved);
     }
 
     private static async Task<IResult> GetAsync(string key, ArtifactStore store, CancellationToken cancellationToken) =>

@@ -12,6 +12,10 @@ namespace FineTuneMesh.Trainer.Worker.Jobs;
 public static class DatasetUploadCheck
 {
     /// <summary>Null when every line is a record; otherwise the first problem, naming the line.</summary>
+    /// <summary>How many records (non-blank lines) a dataset that passed <see cref="FirstProblem"/> holds.</summary>
+    public static int RecordCount(byte[] bytes) =>
+        Encoding.UTF8.GetString(bytes).Split('\n').Count(line => !string.IsNullOrWhiteSpace(line.TrimStart('\uFEFF')));
+
     public static string? FirstProblem(byte[] bytes)
     {
         string text;
