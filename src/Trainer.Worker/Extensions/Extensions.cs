@@ -3,6 +3,7 @@ using FineTuneMesh.Mesh;
 using FineTuneMesh.Messaging;
 using FineTuneMesh.Storage;
 using FineTuneMesh.Trainer.Worker.Apis;
+using FineTuneMesh.Trainer.Worker.Exports;
 using FineTuneMesh.Trainer.Worker.Jobs;
 using FineTuneMesh.Trainer.Worker.Worker;
 using Microsoft.Extensions.Options;
@@ -35,6 +36,7 @@ public static class Extensions
         builder.Services.AddSingleton<JobEventStream>();
         builder.Services.AddSingleton<RunningJobs>();
         builder.Services.AddSingleton<JobRunner>();
+        builder.Services.AddSingleton<AdapterExporter>();
         builder.Services.AddSingleton<JobClaim>();
         builder.Services.AddHostedService<TrainingJobConsumer>();
         builder.Services.AddHostedService<CancelListener>();
