@@ -15,6 +15,7 @@ public static class InferenceApi
         var api = app.MapGroup("/api/inference").WithTags("Inference");
 
         api.MapGet("/info", GetInfo).WithName("GetInferenceInfo");
+        api.MapPost("/prompt", PromptPreview.RenderAsync).WithName("PreviewPrompt");
 
         return api;
     }

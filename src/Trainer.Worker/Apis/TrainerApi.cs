@@ -28,7 +28,7 @@ public static class TrainerApi
         return Results.Ok(new
         {
             service = ServiceInfo.Describe(ServiceName, typeof(TrainerApi).Assembly, configuration, environment),
-            baseModel = new { requested = baseModels.ConfiguredName, baseModel.Name, baseModel.Folder, baseModel.IsFallback, baseModel.FallbackReason },
+            baseModel = new { requested = baseModels.ConfiguredName, baseModel.Name, baseModel.IsFallback, baseModel.FallbackReason },
             compute = ComputeChoice.From(baseModels.ComputeFor(baseModel, ComputeWork.Training)),
         });
     }
