@@ -1,4 +1,5 @@
 using FineTuneMesh.Cli.Commands;
+using FineTuneMesh.Cli.Commands.Mesh;
 using FineTuneMesh.ServiceDefaults;
 using Spectre.Console.Cli;
 
@@ -12,6 +13,13 @@ if (DotEnvFile.FindNearest(Directory.GetCurrentDirectory(), AppContext.BaseDirec
             Environment.SetEnvironmentVariable(key, value);
         }
     }
+}
+
+// Tables written to a pipe or a file keep whole rows instead of wrapping at 80 columns, so
+// scripts can read them.
+if (Console.IsOutputRedirected)
+{
+    Spectre.Console.AnsiConsole.Profile.Width = 240;
 }
 
 var app = new CommandApp();
@@ -35,6 +43,21 @@ app.Configure(config =>
     {
         adapter.SetDescription("Work with LoRA adapter folders.");
         adapter.AddCommand<AdapterMergeCommand>("merge").WithDescription("Fold a LoRA adapter into the base weights and write a Hugging Face model folder.");
+    });
+    config.AddCommand<SynthCommand>("synth").WithDescription("Have the mesh synthesize a dataset from a template and seed examples.");
+    config.AddBranch("jobs", jobs =>
+    {
+        jobs.SetDescription("Training jobs in the mesh (--mesh URL, FINETUNE_MESH_URL; key in FINETUNE_API_KEY).");
+        jobs.AddCommand<JobsSubmitCommand>("submit").WithDescription("Submit a training job; --watch follows it.");
+        jobs.AddCommand<JobsListCommand>("list").WithDescription("The newest jobs.");
+        jobs.AddCommand<JobsWatchCommand>("watch").WithDescription("Follow a job until it ends.");
+        jobs.AddCommand<JobsCancelCommand>("cancel").WithDescription("Cancel a job.");
+    });
+    config.AddBranch("adapters", adapters =>
+    {
+        adapters.SetDescription("Adapters published in the mesh.");
+        adapters.AddCommand<AdaptersListCommand>("list").WithDescription("Every adapter's newest version and its scores.");
+        adapters.AddCommand<AdaptersPullCommand>("pull").WithDescription("Download an adapter version's files, checked against its manifest.");
     });
     config.AddBranch("bench", bench =>
     {

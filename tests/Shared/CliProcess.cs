@@ -1,9 +1,12 @@
 using System.Diagnostics;
 using System.Text.Json;
 
-namespace FineTuneMesh.Cli.Tests;
+namespace FineTuneMesh.Tests.Shared;
 
-/// <summary>Runs the built <c>finetunemesh</c> CLI as a child process.</summary>
+/// <summary>
+/// Runs the built <c>finetunemesh</c> CLI as a child process (compiled into each test project that
+/// drives it: the CLI's own tests and the mesh tests).
+/// </summary>
 public static class CliProcess
 {
     public sealed record Result(int ExitCode, string Output, string Errors)
@@ -11,14 +14,24 @@ public static class CliProcess
         public JsonElement Json => JsonDocument.Parse(Output).RootElement;
     }
 
-    public static Result Run(params string[] arguments)
+    public static Result Run(params string[] arguments) => Run(arguments, null, null, TimeSpan.FromMinutes(2));
+
+    /// <summary>Runs with <paramref name="input"/> on standard input and <paramref name="environment"/> added to this process's variables.</summary>
+    public static Result Run(IEnumerable<string> arguments, string? input, IReadOnlyDictionary<string, string>? environment, TimeSpan timeout,
+        string? workingDirectory = null)
     {
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            WorkingDirectory = Path.GetTempPath(),
+            RedirectStandardInput = input is not null,
+            WorkingDirectory = workingDirectory ?? Path.GetTempPath(),
         };
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
         start.ArgumentList.Add(CliPath());
         foreach (var argument in arguments)
         {
@@ -28,10 +41,16 @@ public static class CliProcess
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var errors = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
+        if (input is not null)
+        {
+            process.StandardInput.Write(input);
+            process.StandardInput.Close();
+        }
+
+        if (!process.WaitForExit(timeout))
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"finetunemesh {string.Join(' ', arguments)} did not finish in 2 minutes.");
+            throw new TimeoutException($"finetunemesh {string.Join(' ', start.ArgumentList.Skip(1))} did not finish in {timeout}; output so far: {errors.Result}");
         }
 
         return new Result(process.ExitCode, output.Result, errors.Result);

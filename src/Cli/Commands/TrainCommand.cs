@@ -100,8 +100,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
                 lastEval = p.EvalLoss ?? lastEval;
                 task.MaxValue = p.TotalSteps;
                 task.Value = p.Step;
-                task.Description = $"epoch {p.Epoch} step {p.Step}/{p.TotalSteps} loss {p.Loss:F4}" +
-                    (lastEval is { } e ? $" eval {e:F4}" : "") + $" {p.TokensPerSecond:F0} tok/s";
+                task.Description = TrainingProgressText.Describe(p.Epoch, p.Step, p.TotalSteps, p.Loss, lastEval, p.TokensPerSecond);
             }), settings.Checkpoint, cancellationToken);
         });
 
