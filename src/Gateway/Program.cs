@@ -9,6 +9,7 @@ builder.AddApplicationServices();
 
 var app = builder.Build();
 
+app.UseStudio();
 app.UseApiKeyCheck();
 app.UseRequestSizeLimit();
 app.MapDefaultEndpoints();

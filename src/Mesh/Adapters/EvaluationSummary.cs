@@ -17,6 +17,11 @@ public sealed record EvaluationSummary(
     double AverageTokens,
     double AverageCharacters)
 {
-    public double AdherenceRate => Count == 0 ? 0 : (double)Adherent / Count;
+    public double AdherenceRate => Share(Adherent);
+    public double EarlyStopRate => Share(EarlyStop);
+    public double RunOnRate => Share(RunOn);
+    public double MalformedRate => Share(Malformed);
     public double? ExactMatchRate => WithExpected == 0 ? null : (double)ExactMatches / WithExpected;
+
+    private double Share(int part) => Count == 0 ? 0 : (double)part / Count;
 }
