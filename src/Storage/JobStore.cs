@@ -2,10 +2,21 @@ using FineTuneMesh.Mesh.Jobs;
 
 namespace FineTuneMesh.Storage;
 
-/// <summary>Training job records in the jobs bucket, one JSON object per job.</summary>
+/// <summary>
+/// Training job records in the jobs bucket, one JSON object per job, and cancellation requests
+/// beside them (<c>cancellations/{id}.json</c>): a request never rewrites the record a worker owns,
+/// so it cannot undo what the worker wrote meanwhile.
+/// </summary>
 public sealed class JobStore(ArtifactStore store)
 {
     private const string Prefix = "training/";
+    private const string CancellationPrefix = "cancellations/";
+
+    public Task RequestCancelAsync(string id, CancellationToken cancellationToken = default) =>
+        store.PutJsonAsync(MeshBuckets.Jobs, $"{CancellationPrefix}{id}.json", new { jobId = id, at = DateTimeOffset.UtcNow }, cancellationToken);
+
+    public async Task<bool> CancelRequestedAsync(string id, CancellationToken cancellationToken = default) =>
+        await store.GetBytesAsync(MeshBuckets.Jobs, $"{CancellationPrefix}{id}.json", cancellationToken) is not null;
 
     public Task<JobRecord?> GetAsync(string id, CancellationToken cancellationToken = default) =>
         store.GetJsonAsync<JobRecord>(MeshBuckets.Jobs, Key(id), cancellationToken);

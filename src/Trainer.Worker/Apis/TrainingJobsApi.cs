@@ -1,5 +1,4 @@
 using FineTuneMesh.Mesh.Jobs;
-using FineTuneMesh.Messaging;
 using FineTuneMesh.ServiceDefaults;
 using FineTuneMesh.Storage;
 using FineTuneMesh.Trainer.Worker.Jobs;
@@ -80,34 +79,24 @@ public static class TrainingJobsApi
     /// Marks the job for cancellation and tells the workers; a queued job is cancelled at once, a
     /// running one stops within a training step.
     /// </summary>
-    private static async Task<IResult> CancelAsync(string id, JobStore jobs, MeshPublisher publisher, CancellationToken cancellationToken)
+    private static async Task<IResult> CancelAsync(string id, JobStore jobs, JobCancellation cancellation, CancellationToken cancellationToken)
     {
         if (!MeshNames.IsValid(id))
         {
             return ApiErrors.BadRequest(MeshNames.Describe("job id", id));
         }
 
-        if (await jobs.GetAsync(id, cancellationToken) is not { } record)
+        if (await jobs.GetAsync(id, cancellationToken) is not { } existing)
         {
             return ApiErrors.NotFound($"no training job '{id}'.");
         }
 
-        if (record.IsFinal)
+        if (existing.IsFinal)
         {
-            return ApiErrors.Conflict($"job '{id}' already {record.Status.ToString().ToLowerInvariant()}; there is nothing to cancel.");
+            return ApiErrors.Conflict($"job '{id}' already {existing.Status.ToString().ToLowerInvariant()}; there is nothing to cancel.");
         }
 
-        record = record.Status == JobStatus.Queued
-            ? record with { CancelRequested = true, Status = JobStatus.Cancelled, FinishedAt = DateTimeOffset.UtcNow }
-            : record with { CancelRequested = true };
-        await jobs.SaveAsync(record, cancellationToken);
-        await publisher.PublishEventAsync(new JobEvent { JobId = id, Kind = JobEvent.CancelKind }, cancellationToken);
-        if (record.Status == JobStatus.Cancelled)
-        {
-            await publisher.PublishEventAsync(new JobEvent { JobId = id, Kind = JobEvent.StatusKind(JobStatus.Cancelled), Status = JobStatus.Cancelled },
-                cancellationToken);
-        }
-
+        var record = await cancellation.CancelAsync(id, cancellationToken);
         return Results.Accepted($"/api/train/jobs/{id}", record);
     }
 

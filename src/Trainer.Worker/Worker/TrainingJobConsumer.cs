@@ -101,6 +101,11 @@ public sealed class TrainingJobConsumer(IConnection connection, JobStore jobs, J
                 record = accepted.Record;
             }
 
+            if (!record.CancelRequested && await jobs.CancelRequestedAsync(id, CancellationToken.None))
+            {
+                record = record with { CancelRequested = true };
+            }
+
             switch (ConsumerDecisions.OnDelivery(record, delivery.Redelivered, jobCancel.IsCancellationRequested))
             {
                 case DeliveryAction.SkipDuplicate:
@@ -257,11 +262,15 @@ public sealed class TrainingJobConsumer(IConnection connection, JobStore jobs, J
         return "requeued";
     }
 
+    /// <summary>The job's record as stored, a stored cancellation request folded in; null when it cannot be read.</summary>
     private async Task<JobRecord?> TryGetAsync(string id)
     {
         try
         {
-            return await jobs.GetAsync(id, CancellationToken.None);
+            var record = await jobs.GetAsync(id, CancellationToken.None);
+            return record is { CancelRequested: false } && await jobs.CancelRequestedAsync(id, CancellationToken.None)
+                ? record with { CancelRequested = true }
+                : record;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
