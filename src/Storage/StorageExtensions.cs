@@ -15,6 +15,7 @@ public static class StorageExtensions
                 $"ConnectionStrings:{MeshConnections.Storage} is not set: the AppHost sets it, or set it to Endpoint=http://host:port;AccessKey=...;SecretKey=...");
         builder.Services.AddSingleton(new ArtifactStore(StorageConnection.Parse(connectionString)));
         builder.Services.AddSingleton<JobStore>();
+        builder.Services.AddSingleton<SweepStore>();
         builder.Services.AddSingleton<AdapterCatalog>();
         builder.Services.AddSingleton<DatasetLibrary>();
         builder.Services.AddSingleton<CheckpointStore>();

@@ -49,4 +49,10 @@ internal static partial class Log
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Recording a dead-lettered job failed ({Error}); it will be tried again")]
     public static partial void DeadLetterRecordingFailed(ILogger logger, string error);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Sweep {SweepId}: trial {JobId} {Reason}")]
+    public static partial void TrialStopped(ILogger logger, string sweepId, string jobId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sweep supervision failed this round ({Error}); it tries again next round")]
+    public static partial void SweepSupervisionFailed(ILogger logger, string error);
 }

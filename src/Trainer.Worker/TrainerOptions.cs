@@ -33,4 +33,11 @@ public sealed class TrainerOptions
 
     /// <summary>How often a running job's record in storage is refreshed with its progress.</summary>
     public TimeSpan RecordRefreshInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The most trials one sweep may have; larger grids and budgets are refused.</summary>
+    [Range(1, 1000)]
+    public int MaxSweepTrials { get; set; } = 32;
+
+    /// <summary>How often the sweep supervisor looks at running trials for early stopping.</summary>
+    public TimeSpan SweepSupervisorInterval { get; set; } = TimeSpan.FromSeconds(1);
 }

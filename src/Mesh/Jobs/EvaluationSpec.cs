@@ -16,6 +16,12 @@ public sealed record EvaluationSpec
     public double Temperature { get; init; }
     public IReadOnlyList<string> StopStrings { get; init; } = [];
 
+    /// <summary>
+    /// A second dataset (a key in the datasets bucket) to hold out instead of a share of the job's
+    /// own records: all of the job's records train, these give the eval loss and are answered.
+    /// </summary>
+    public string? DatasetKey { get; init; }
+
     /// <summary>Every problem with these settings, each naming the field.</summary>
     public IEnumerable<string> Problems()
     {

@@ -22,6 +22,9 @@ public sealed record TrainingJobSpec
     public LoraSpec Lora { get; init; } = new();
     public TrainingSpec Training { get; init; } = new();
 
+    /// <summary>The sweep this job is a trial of, if any.</summary>
+    public string? SweepId { get; init; }
+
     /// <summary>How the held-out records are answered after training to score template adherence.</summary>
     public EvaluationSpec Evaluation { get; init; } = new();
 }

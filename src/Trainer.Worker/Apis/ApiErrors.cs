@@ -9,7 +9,7 @@ namespace FineTuneMesh.Trainer.Worker.Apis;
 public static class ApiErrors
 {
     public static IResult BadRequest(params IEnumerable<string> errors) =>
-        Results.Json(new { error = "the job was refused", errors = errors.Select(ServerPaths.Redact).ToArray() }, statusCode: StatusCodes.Status400BadRequest);
+        Results.Json(new { error = "the request was refused", errors = errors.Select(ServerPaths.Redact).ToArray() }, statusCode: StatusCodes.Status400BadRequest);
 
     public static IResult NotFound(string message) =>
         Results.Json(new { error = ServerPaths.Redact(message) }, statusCode: StatusCodes.Status404NotFound);

@@ -17,6 +17,7 @@ public static class TrainerApi
         api.MapTrainingJobsApi();
         api.MapDatasetsApi();
         api.MapAdaptersApi();
+        api.MapSweepsApi();
 
         return api;
     }

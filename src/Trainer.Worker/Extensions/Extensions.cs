@@ -5,6 +5,7 @@ using FineTuneMesh.Storage;
 using FineTuneMesh.Trainer.Worker.Apis;
 using FineTuneMesh.Trainer.Worker.Exports;
 using FineTuneMesh.Trainer.Worker.Jobs;
+using FineTuneMesh.Trainer.Worker.Sweeps;
 using FineTuneMesh.Trainer.Worker.Worker;
 using Microsoft.Extensions.Options;
 
@@ -36,6 +37,10 @@ public static class Extensions
         builder.Services.AddSingleton<JobEventStream>();
         builder.Services.AddSingleton<RunningJobs>();
         builder.Services.AddSingleton<JobRunner>();
+        builder.Services.AddSingleton<JobCancellation>();
+        builder.Services.AddSingleton<SweepSubmission>();
+        builder.Services.AddSingleton<SweepBoard>();
+        builder.Services.AddHostedService<SweepSupervisor>();
         builder.Services.AddSingleton<AdapterExporter>();
         builder.Services.AddSingleton<JobClaim>();
         builder.Services.AddHostedService<TrainingJobConsumer>();

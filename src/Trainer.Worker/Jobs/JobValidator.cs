@@ -37,28 +37,7 @@ public sealed partial class JobValidator(BaseModelResolver baseModels, ArtifactS
             errors.Add(MeshNames.Describe("adapterName", spec.AdapterName));
         }
 
-        Check(errors, () => spec.Lora.ToSettings().Validate());
-        if (spec.Lora.Rank > MaxRank)
-        {
-            errors.Add($"LoRA rank {spec.Lora.Rank} is above the limit of {MaxRank}.");
-        }
-
-        Check(errors, () => spec.Training.ToOptions().Validate());
-        if (spec.Training.Epochs > MaxEpochs)
-        {
-            errors.Add($"epochs {spec.Training.Epochs} is above the limit of {MaxEpochs}.");
-        }
-
-        if (spec.Training.DType is { } dtype && dtype.ToLowerInvariant() is not ("auto" or "fp32" or "bf16" or "fp16" or "q8_0"))
-        {
-            errors.Add($"training.dtype '{dtype}' is not a compute dtype; use auto (the default: chosen for the trainer's CPU), fp32, bf16, fp16 or q8_0 (which trains as auto).");
-        }
-
-        errors.AddRange((spec.Evaluation ?? new EvaluationSpec()).Problems());
-        if (spec.Training.EvalFraction is < 0 or > 0.5)
-        {
-            errors.Add($"evalFraction must be in [0, 0.5], got {spec.Training.EvalFraction}.");
-        }
+        errors.AddRange(SettingsProblems(spec));
 
         PromptTemplate? template = null;
         if (spec.Template is not null)
@@ -85,6 +64,7 @@ public sealed partial class JobValidator(BaseModelResolver baseModels, ArtifactS
             CheckLayers(layers, baseModel, errors);
         }
 
+        var records = 0;
         if (errors.Count == 0)
         {
             var bytes = inline ?? await store.GetBytesAsync(MeshBuckets.Datasets, spec.Dataset.Key!, cancellationToken);
@@ -94,11 +74,54 @@ public sealed partial class JobValidator(BaseModelResolver baseModels, ArtifactS
             }
             else
             {
-                CheckRecords(bytes, spec, baseModel!, template, errors);
+                records = CheckRecords(bytes, "dataset", spec, baseModel!, template, errors);
             }
         }
 
-        return errors.Count == 0 ? (new ValidatedJob(spec, baseModel!, inline), errors) : (null, errors);
+        if (errors.Count == 0 && spec.Evaluation?.DatasetKey is { } evalKey)
+        {
+            var bytes = IsValidDatasetKey(evalKey) ? await store.GetBytesAsync(MeshBuckets.Datasets, evalKey, cancellationToken) : null;
+            if (bytes is null)
+            {
+                errors.Add($"evaluation.datasetKey '{evalKey}' is not a dataset in the datasets bucket.");
+            }
+            else
+            {
+                CheckRecords(bytes, $"evaluation dataset {evalKey}", spec, baseModel!, template, errors);
+            }
+        }
+
+        return errors.Count == 0 ? (new ValidatedJob(spec, baseModel!, inline, records), errors) : (null, errors);
+    }
+
+    /// <summary>What can be wrong with a job's LoRA, training and evaluation settings alone (no model, no data needed).</summary>
+    public IReadOnlyList<string> SettingsProblems(TrainingJobSpec spec)
+    {
+        var errors = new List<string>();
+        Check(errors, () => spec.Lora.ToSettings().Validate());
+        if (spec.Lora.Rank > MaxRank)
+        {
+            errors.Add($"LoRA rank {spec.Lora.Rank} is above the limit of {MaxRank}.");
+        }
+
+        Check(errors, () => spec.Training.ToOptions().Validate());
+        if (spec.Training.Epochs > MaxEpochs)
+        {
+            errors.Add($"epochs {spec.Training.Epochs} is above the limit of {MaxEpochs}.");
+        }
+
+        if (spec.Training.DType is { } dtype && dtype.ToLowerInvariant() is not ("auto" or "fp32" or "bf16" or "fp16" or "q8_0"))
+        {
+            errors.Add($"training.dtype '{dtype}' is not a compute dtype; use auto (the default: chosen for the trainer's CPU), fp32, bf16, fp16 or q8_0 (which trains as auto).");
+        }
+
+        errors.AddRange((spec.Evaluation ?? new EvaluationSpec()).Problems());
+        if (spec.Training.EvalFraction is < 0 or > 0.5)
+        {
+            errors.Add($"evalFraction must be in [0, 0.5], got {spec.Training.EvalFraction}.");
+        }
+
+        return errors;
     }
 
     /// <summary>A dataset key: path segments of safe characters, no '..', ending in .jsonl.</summary>
@@ -137,7 +160,8 @@ public sealed partial class JobValidator(BaseModelResolver baseModels, ArtifactS
         return Encoding.UTF8.GetBytes(jsonl.ToString());
     }
 
-    private void CheckRecords(byte[] bytes, TrainingJobSpec spec, BaseModel baseModel, PromptTemplate? template, List<string> errors)
+    /// <summary>How many records the dataset has, each read with the model's tokenizer; 0 with the reasons added when it cannot be read.</summary>
+    private int CheckRecords(byte[] bytes, string label, TrainingJobSpec spec, BaseModel baseModel, PromptTemplate? template, List<string> errors)
     {
         var path = Path.Combine(Path.GetTempPath(), $"finetunemesh-validate-{Guid.NewGuid():N}.jsonl");
         try
@@ -147,17 +171,20 @@ public sealed partial class JobValidator(BaseModelResolver baseModels, ArtifactS
             var examples = DatasetReader.Read(path, tokenizer, spec.Training.MaxSequenceLength, template);
             if (examples.Count == 0)
             {
-                errors.Add("the dataset has no records.");
+                errors.Add($"{label}: the dataset has no records.");
             }
             else if (examples.Count > options.Value.MaxDatasetRecords)
             {
-                errors.Add($"the dataset has {examples.Count} records, above the limit of {options.Value.MaxDatasetRecords}.");
+                errors.Add($"{label}: the dataset has {examples.Count} records, above the limit of {options.Value.MaxDatasetRecords}.");
             }
+
+            return examples.Count;
         }
         catch (Exception e) when (e is InvalidDataException or ArgumentException or JsonException or FormatException)
         {
             // The reader names the file and line; the file is our temp copy, so name the dataset instead.
-            errors.Add("dataset: " + e.Message.Replace(path, spec.Dataset.Key ?? "records", StringComparison.Ordinal));
+            errors.Add($"{label}: " + e.Message.Replace(path, label == "dataset" ? spec.Dataset.Key ?? "records" : label, StringComparison.Ordinal));
+            return 0;
         }
         finally
         {

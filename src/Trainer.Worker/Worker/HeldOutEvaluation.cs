@@ -19,7 +19,13 @@ public static class HeldOutEvaluation
     public const string FileName = "evaluation.json";
 
     /// <summary>Null when there is nothing to evaluate: no template, no held-out split, or evaluation turned off.</summary>
-    public static EvaluationReport? Run(LanguageModel model, PromptTemplate? template, string dataPath, TrainingJobSpec spec,
+    /// <param name="model">The trained model, its adapter in place.</param>
+    /// <param name="template">The job's template; without one there is nothing to score.</param>
+    /// <param name="dataPath">The job's dataset, whose seeded split is held out.</param>
+    /// <param name="evalPath">A second dataset held out instead, every record of it; null for the split.</param>
+    /// <param name="spec">The job.</param>
+    /// <param name="cancellationToken">Stops between answers.</param>
+    public static EvaluationReport? Run(LanguageModel model, PromptTemplate? template, string dataPath, string? evalPath, TrainingJobSpec spec,
         CancellationToken cancellationToken)
     {
         var settings = spec.Evaluation ?? new EvaluationSpec();
@@ -28,8 +34,10 @@ public static class HeldOutEvaluation
             return null;
         }
 
-        var lines = JsonLines.ReadObjects(dataPath).ToList();
-        var records = TrainingPlan.HeldOutIndices(lines.Count, spec.Training.EvalFraction, spec.Training.Seed)
+        var lines = JsonLines.ReadObjects(evalPath ?? dataPath).ToList();
+        var heldOut = evalPath is not null ? Enumerable.Range(0, lines.Count)
+            : TrainingPlan.HeldOutIndices(lines.Count, spec.Training.EvalFraction, spec.Training.Seed);
+        var records = heldOut
             .Select(i => lines[i])
             .Where(line => !line.Record.TryGetProperty("messages", out _) && !line.Record.TryGetProperty("prompt", out _))
             .Take(settings.MaxExamples)

@@ -48,6 +48,16 @@ public sealed class JobRunner(ArtifactStore store, AdapterCatalog catalog, Check
                 throw new InvalidDataException($"dataset s3://{MeshBuckets.Datasets}/{spec.Dataset.Key} does not exist.");
             }
 
+            string? evalPath = null;
+            if (spec.Evaluation?.DatasetKey is { } evalKey)
+            {
+                evalPath = Path.Combine(work, "held-out.jsonl");
+                if (!await store.DownloadFileAsync(MeshBuckets.Datasets, evalKey, evalPath, cancellationToken))
+                {
+                    throw new InvalidDataException($"evaluation dataset s3://{MeshBuckets.Datasets}/{evalKey} does not exist.");
+                }
+            }
+
             var checkpointFolder = Path.Combine(work, "checkpoint");
             tracker.CheckpointFolder = checkpointFolder;
             var resumedFrom = await checkpoints.DownloadAsync(record.Id, checkpointFolder, cancellationToken);
@@ -64,7 +74,7 @@ public sealed class JobRunner(ArtifactStore store, AdapterCatalog catalog, Check
             try
             {
                 (result, trainCount, evalCount, evaluation) = await Task.Factory.StartNew(
-                    () => Train(tracker, baseModel, compute, dataPath, checkpointFolder, adapterFolder, cancellationToken),
+                    () => Train(tracker, baseModel, compute, dataPath, evalPath, checkpointFolder, adapterFolder, cancellationToken),
                     CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             }
             catch (OperationCanceledException) when (TrainingCheckpoint.Exists(checkpointFolder))
@@ -102,14 +112,16 @@ public sealed class JobRunner(ArtifactStore store, AdapterCatalog catalog, Check
     }
 
     private static (TrainingResult Result, int TrainCount, int EvalCount, EvaluationSummary? Evaluation) Train(JobProgressTracker tracker, BaseModel baseModel, ComputePlan compute, string dataPath,
-        string checkpointFolder, string adapterFolder, CancellationToken cancellationToken)
+        string? evalPath, string checkpointFolder, string adapterFolder, CancellationToken cancellationToken)
     {
         var record = tracker.Current;
         var spec = record.Spec;
         using var model = LanguageModel.Load(baseModel.Folder, compute.Weights);
         var template = spec.Template is null ? null : PromptTemplate.Parse(spec.Template);
         var examples = DatasetReader.Read(dataPath, model.Tokenizer, spec.Training.MaxSequenceLength, template);
-        var (train, eval) = TrainingPlan.HoldOut(examples, spec.Training.EvalFraction, spec.Training.Seed);
+        // A second dataset held out: every record of the job's own trains.
+        var (train, eval) = evalPath is null ? TrainingPlan.HoldOut(examples, spec.Training.EvalFraction, spec.Training.Seed)
+            : (examples, DatasetReader.Read(evalPath, model.Tokenizer, spec.Training.MaxSequenceLength, template));
         var lora = spec.Lora.ToSettings();
         var adapters = LoraApplier.Apply(model.Network, lora, spec.Training.Seed);
         var trainingOptions = spec.Training.ToOptions();
@@ -122,7 +134,7 @@ public sealed class JobRunner(ArtifactStore store, AdapterCatalog catalog, Check
 
         tracker.Evaluating();
         using var evaluating = TrainerTelemetry.Source.StartActivity("held-out evaluation");
-        var report = HeldOutEvaluation.Run(model, template, dataPath, spec, cancellationToken);
+        var report = HeldOutEvaluation.Run(model, template, dataPath, evalPath, spec, cancellationToken);
         if (report is not null)
         {
             HeldOutEvaluation.Write(adapterFolder, report);
