@@ -53,6 +53,14 @@ app.Configure(config =>
         jobs.AddCommand<JobsWatchCommand>("watch").WithDescription("Follow a job until it ends.");
         jobs.AddCommand<JobsCancelCommand>("cancel").WithDescription("Cancel a job.");
     });
+    config.AddBranch("sweep", sweep =>
+    {
+        sweep.SetDescription("Sweeps in the mesh: trials over a search space, ranked by held-out template adherence.");
+        sweep.AddCommand<SweepSubmitCommand>("submit").WithDescription("Submit a sweep (a JSON spec); --watch follows its leaderboard.");
+        sweep.AddCommand<SweepListCommand>("list").WithDescription("Every sweep and its leader.");
+        sweep.AddCommand<SweepWatchCommand>("watch").WithDescription("Follow a sweep's leaderboard until it ends.");
+        sweep.AddCommand<SweepCancelCommand>("cancel").WithDescription("Cancel a sweep and its trials.");
+    });
     config.AddBranch("adapters", adapters =>
     {
         adapters.SetDescription("Adapters published in the mesh.");
