@@ -112,6 +112,7 @@ public sealed class StudioJourneyTests(MeshApp mesh)
         // Playground: the base model and the adapter side by side, streamed, with the prompt as the model saw it.
         await page.GetByTestId("tab-playground").ClickAsync();
         await page.GetByTestId("play-model-b").SelectOptionAsync(adapter);
+        await Expect(page.GetByTestId("play-template-note")).ToContainTextAsync(adapter);
         await page.GetByTestId("play-field-question").FillAsync("What is a list?");
         await page.GetByTestId("play-max-tokens").FillAsync("8");
         await page.GetByTestId("play-run").ClickAsync();

@@ -96,7 +96,7 @@ export class FormErrors {
     if (fields.length === 0) {
       unmapped.push(error?.message ?? String(error));
     } else if (unmapped.length > 0 && error?.message && !unmapped.includes(error.message)) {
-      // The headline ("the job was refused") gives the stray messages their context.
+      // The headline ("the request was refused") gives the stray messages their context.
       unmapped.unshift(error.message);
     }
     if (unmapped.length > 0) {

@@ -142,6 +142,10 @@ function adapterTemplate(name) {
 
 function renderFields() {
   const container = byTestId('play-fields', panel);
+  // Whatever is typed survives a new template: same-named fields keep their text.
+  for (const input of container.querySelectorAll('textarea[data-testid^="play-field-"]')) {
+    fieldValues.set(input.dataset.testid.slice('play-field-'.length), input.value);
+  }
   const note = byTestId('play-template-note', panel);
   const { parsed } = template;
   note.textContent = template.origin === 'data' ? 'Template: the Data tab\'s.' : `Template: the one ${template.origin} was trained with.`;
