@@ -10,7 +10,8 @@ namespace FineTuneMesh.Storage;
 /// report and manifest.json; <c>{name}/latest.json</c> is a copy of the newest manifest. A version
 /// is immutable once its manifest is written; downloads check every file's SHA-256. A publisher
 /// first claims its version number (<c>{name}/v{N}/claim</c>, created only if absent), so two
-/// trainers publishing one name at once get distinct versions.
+/// trainers publishing one name at once get distinct versions. Aliases (<c>{name}/aliases/{alias}.json</c>)
+/// point at versions and move.
 /// </summary>
 public sealed class AdapterCatalog(ArtifactStore store)
 {
@@ -64,6 +65,42 @@ public sealed class AdapterCatalog(ArtifactStore store)
             .Select(key => int.Parse(key[(name.Length + 2)..key.IndexOf('/', name.Length + 2)], CultureInfo.InvariantCulture))
             .Order()];
 
+    /// <summary>Points the alias at a version (which must exist; null when it does not), remembering where it pointed before.</summary>
+    public async Task<AdapterAlias?> SetAliasAsync(string name, string alias, int version, CancellationToken cancellationToken = default)
+    {
+        if (await GetAsync(name, version, cancellationToken) is null)
+        {
+            return null;
+        }
+
+        var previous = await GetAliasAsync(name, alias, cancellationToken);
+        var moved = new AdapterAlias(name, alias, version, previous?.Version == version ? previous.PreviousVersion : previous?.Version, DateTimeOffset.UtcNow);
+        await store.PutJsonAsync(MeshBuckets.Adapters, AliasKey(name, alias), moved, cancellationToken);
+        return moved;
+    }
+
+    public Task<AdapterAlias?> GetAliasAsync(string name, string alias, CancellationToken cancellationToken = default) =>
+        store.GetJsonAsync<AdapterAlias>(MeshBuckets.Adapters, AliasKey(name, alias), cancellationToken);
+
+    public Task DeleteAliasAsync(string name, string alias, CancellationToken cancellationToken = default) =>
+        store.DeleteAsync(MeshBuckets.Adapters, AliasKey(name, alias), cancellationToken);
+
+    /// <summary>The aliases of one adapter, or of every adapter when <paramref name="name"/> is null.</summary>
+    public async Task<IReadOnlyList<AdapterAlias>> AliasesAsync(string? name = null, CancellationToken cancellationToken = default)
+    {
+        var aliases = new List<AdapterAlias>();
+        foreach (var key in (await store.ListKeysAsync(MeshBuckets.Adapters, name is null ? "" : name + "/", cancellationToken))
+                     .Where(k => k.Contains("/aliases/", StringComparison.Ordinal) && k.EndsWith(".json", StringComparison.Ordinal)))
+        {
+            if (await store.GetJsonAsync<AdapterAlias>(MeshBuckets.Adapters, key, cancellationToken) is { } alias)
+            {
+                aliases.Add(alias);
+            }
+        }
+
+        return [.. aliases.OrderBy(a => a.Name, StringComparer.Ordinal).ThenBy(a => a.Alias, StringComparer.Ordinal)];
+    }
+
     /// <summary>Downloads the version's files into <paramref name="folder"/>, each checked against the manifest.</summary>
     public async Task DownloadAsync(AdapterManifest manifest, string folder, CancellationToken cancellationToken = default)
     {
@@ -83,6 +120,8 @@ public sealed class AdapterCatalog(ArtifactStore store)
             await File.WriteAllBytesAsync(Path.Combine(folder, file.Name), bytes, cancellationToken);
         }
     }
+
+    private static string AliasKey(string name, string alias) => $"{name}/aliases/{alias}.json";
 
     /// <summary>
     /// The first version number above the published ones that this caller manages to claim; a

@@ -1,8 +1,16 @@
+using System.ClientModel;
 using System.Net;
 using System.Net.Http.Json;
+using System.Text;
 using System.Text.Json.Nodes;
+using Aspire.Hosting.Testing;
+using FineTuneMesh.Inference.V1;
+using FineTuneMesh.Mesh.Adapters;
 using FineTuneMesh.Mesh.Jobs;
 using FineTuneMesh.Mesh.Sweeps;
+using Grpc.Net.Client;
+using OpenAI;
+using OpenAI.Chat;
 
 namespace FineTuneMesh.Mesh.Tests;
 
@@ -52,6 +60,46 @@ public sealed class SweepTests(MeshApp mesh)
         Assert.NotNull(leader.AdherenceRate);
         Assert.All(view.Leaderboard.Where(s => s.Status == JobStatus.Succeeded && s.AdherenceRate == leader.AdherenceRate),
             s => Assert.True(leader.EvalLoss <= (double.IsFinite(s.EvalLoss ?? double.NaN) ? s.EvalLoss : double.MaxValue)));
+
+        // The winner promoted to an alias is served under it over gRPC and the OpenAI API; rolled
+        // back, the alias serves the other version at once, with no restart.
+        var name = leader.Adapter.Name;
+        var other = view.Leaderboard.First(s => s.Status == JobStatus.Succeeded && s.Adapter!.Version != leader.Adapter.Version).Adapter!.Version;
+        await PromoteAsync(name, "production", leader.Adapter.Version, previous: null);
+        var models = await mesh.Gateway.GetFromJsonAsync<JsonObject>("/v1/models");
+        Assert.Contains($"{name}:production", models!["data"]!.AsArray().Select(m => m!["id"]!.GetValue<string>()));
+        using var channel = GrpcChannel.ForAddress(mesh.App.GetEndpoint("gateway", "grpc"));
+        var grpc = new Inference.V1.Inference.InferenceClient(channel);
+        Assert.Equal(await GenerateAsync(grpc, $"{name}:v{leader.Adapter.Version}"), await GenerateAsync(grpc, $"{name}:production"));
+        Assert.Equal(await CompleteAsync($"{name}:v{leader.Adapter.Version}"), await CompleteAsync($"{name}:production"));
+
+        Assert.NotEqual(await GenerateAsync(grpc, $"{name}:v{leader.Adapter.Version}"), await GenerateAsync(grpc, $"{name}:v{other}"));
+
+        // A stream that started on the alias finishes on the version it started with, though the alias moves meanwhile.
+        var expected = await GenerateAsync(grpc, $"{name}:v{leader.Adapter.Version}", maxTokens: 120);
+        using var streaming = grpc.Generate(Request($"{name}:production", maxTokens: 120));
+        var streamed = new StringBuilder();
+        Assert.True(await streaming.ResponseStream.MoveNext(CancellationToken.None));
+        streamed.Append(streaming.ResponseStream.Current.Delta?.Text);
+        await PromoteAsync(name, "production", other, previous: leader.Adapter.Version);
+        while (await streaming.ResponseStream.MoveNext(CancellationToken.None))
+        {
+            streamed.Append(streaming.ResponseStream.Current.Delta?.Text);
+        }
+
+        Assert.Equal(expected, streamed.ToString());
+        Assert.Equal(await GenerateAsync(grpc, $"{name}:v{other}"), await GenerateAsync(grpc, $"{name}:production"));
+        Assert.Equal(await CompleteAsync($"{name}:v{other}"), await CompleteAsync($"{name}:production"));
+
+        using var noVersion = await mesh.Gateway.PutAsJsonAsync($"/api/train/adapters/{name}/aliases/production", new { version = 99 });
+        Assert.Equal(HttpStatusCode.NotFound, noVersion.StatusCode);
+        Assert.Contains("no version 99", await noVersion.Content.ReadAsStringAsync());
+        using var badAlias = await mesh.Gateway.PutAsJsonAsync($"/api/train/adapters/{name}/aliases/v2", new { version = 1 });
+        Assert.Equal(HttpStatusCode.BadRequest, badAlias.StatusCode);
+        var aliases = await mesh.Gateway.GetFromJsonAsync<JsonObject>($"/api/train/adapters/{name}/aliases");
+        Assert.Equal(other, aliases!["aliases"]!.AsArray().Single()!["version"]!.GetValue<int>());
+        var unknown = await Assert.ThrowsAsync<Grpc.Core.RpcException>(() => GenerateAsync(grpc, $"{name}:staging"));
+        Assert.Equal(Grpc.Core.StatusCode.NotFound, unknown.StatusCode);
 
         // The same sweep again trains nothing more; another sweep with this id is a conflict.
         using var again = await mesh.Gateway.PostAsync("/api/train/sweeps", Json(sweep));
@@ -120,6 +168,44 @@ public sealed class SweepTests(MeshApp mesh)
         }
 
         throw new TimeoutException($"sweep {id} did not end: {System.Text.Json.JsonSerializer.Serialize(view, MeshJson.Options)}");
+    }
+
+    private async Task PromoteAsync(string name, string alias, int version, int? previous)
+    {
+        using var response = await mesh.Gateway.PutAsJsonAsync($"/api/train/adapters/{name}/aliases/{alias}", new { version });
+        Assert.True(response.StatusCode == HttpStatusCode.OK, await response.Content.ReadAsStringAsync());
+        var moved = await response.Content.ReadFromJsonAsync<AdapterAlias>(MeshJson.Options);
+        Assert.Equal((version, previous), (moved!.Version, moved.PreviousVersion));
+    }
+
+    private static GenerateRequest Request(string model, int maxTokens) => new()
+    {
+        Prompt = "Q: What is 2 plus 1?\nA: ",
+        Adapter = model,
+        Sampling = new SamplingParams { Temperature = 0, MaxTokens = maxTokens },
+    };
+
+    private static async Task<string> GenerateAsync(Inference.V1.Inference.InferenceClient grpc, string model, int maxTokens = 10)
+    {
+        using var call = grpc.Generate(Request(model, maxTokens));
+        var text = new StringBuilder();
+        while (await call.ResponseStream.MoveNext(CancellationToken.None))
+        {
+            if (call.ResponseStream.Current.FrameCase == GenerateResponse.FrameOneofCase.Delta)
+            {
+                text.Append(call.ResponseStream.Current.Delta.Text);
+            }
+        }
+
+        return text.ToString();
+    }
+
+    private async Task<string> CompleteAsync(string model)
+    {
+        var openAi = new OpenAIClient(new ApiKeyCredential("unused"), new OpenAIClientOptions { Endpoint = new Uri(mesh.Gateway.BaseAddress!, "/v1") });
+        var completion = await openAi.GetChatClient(model).CompleteChatAsync([new UserChatMessage("What is 2 plus 1?")],
+            new ChatCompletionOptions { Temperature = 0, MaxOutputTokenCount = 10 });
+        return completion.Value.Content[0].Text;
     }
 
     private static StringContent Json(JsonObject body) => new(body.ToJsonString(), System.Text.Encoding.UTF8, "application/json");

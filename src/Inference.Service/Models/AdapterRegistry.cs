@@ -51,11 +51,14 @@ public sealed partial class AdapterRegistry(ModelHost host, IOptions<InferenceOp
         }
 
         var names = local.Select(a => a.Name).ToHashSet(StringComparer.Ordinal);
-        var fromStorage = (await stored.ListAsync(cancellationToken).ConfigureAwait(false))
-            .Where(m => !names.Contains(m.Name))
-            .Select(m => new AdapterDescription(m.Name, IsLoaded(m.Name), m.Lora.Rank, m.Lora.Alpha, m.Lora.ToSettings().ResolvedTargets,
-                CompatibilityProblem(m)));
-        return [.. local.Concat(fromStorage).OrderBy(a => a.Name, StringComparer.Ordinal)];
+        var manifests = (await stored.ListAsync(cancellationToken).ConfigureAwait(false)).Where(m => !names.Contains(m.Name)).ToList();
+        var fromStorage = manifests.Select(m => new AdapterDescription(m.Name, IsLoaded(m.Name), m.Lora.Rank, m.Lora.Alpha,
+            m.Lora.ToSettings().ResolvedTargets, CompatibilityProblem(m)));
+        // Each alias is a model of its own (name:alias), described by its adapter's newest settings.
+        var aliases = (await stored.AliasesAsync(cancellationToken).ConfigureAwait(false))
+            .Join(manifests, a => a.Name, m => m.Name, (a, m) => new AdapterDescription($"{a.Name}:{a.Alias}", IsLoaded($"{a.Name}:v{a.Version}"),
+                m.Lora.Rank, m.Lora.Alpha, m.Lora.ToSettings().ResolvedTargets, CompatibilityProblem(m)));
+        return [.. local.Concat(fromStorage).Concat(aliases).OrderBy(a => a.Name, StringComparer.Ordinal)];
     }
 
     /// <summary>
@@ -66,6 +69,14 @@ public sealed partial class AdapterRegistry(ModelHost host, IOptions<InferenceOp
     /// <exception cref="AdapterNotFoundException">No such adapter.</exception>
     public void Validate(string name)
     {
+        if (name.Contains(':', StringComparison.Ordinal))
+        {
+            _ = AdapterReference.TryParse(name) ?? throw new ArgumentException(
+                $"'{name}' is not a valid adapter name: use name, name:vN (a version) or name:alias.");
+            _ = stored ?? throw new AdapterNotFoundException($"adapter '{name}' not found: versions and aliases live in object storage, which is not configured.");
+            return;
+        }
+
         try
         {
             FolderOf(name);
@@ -156,7 +167,10 @@ public sealed partial class AdapterRegistry(ModelHost host, IOptions<InferenceOp
             return new ModelLease(host.Model, release: null);
         }
 
-        FolderOf(name, allowMissing: stored is not null);
+        // A version or an alias is read now, once: the generation keeps the version it started with,
+        // whatever the alias points at later.
+        var (key, adapterName, version) = await ResolveAsync(name, cancellationToken).ConfigureAwait(false);
+        name = key;
         if (TryLeaseLoaded(name) is { } lease)
         {
             return lease;
@@ -170,9 +184,9 @@ public sealed partial class AdapterRegistry(ModelHost host, IOptions<InferenceOp
                 return loadedMeanwhile;
             }
 
-            var (folder, version, template) = await LocateAsync(name, cancellationToken).ConfigureAwait(false);
+            var (folder, located, template) = await LocateAsync(adapterName, version, cancellationToken).ConfigureAwait(false);
             var model = await Task.Run(() => LoadModel(folder), cancellationToken).ConfigureAwait(false);
-            var adapter = new LoadedAdapter(name, model, version, WeightsBytes(folder), TemplateTail.ExpectedTexts(template));
+            var adapter = new LoadedAdapter(name, model, located, WeightsBytes(folder), TemplateTail.ExpectedTexts(template));
             var leased = adapter.TryLease()!;
             var evicted = new List<LoadedAdapter>();
             lock (_gate)
@@ -220,15 +234,35 @@ public sealed partial class AdapterRegistry(ModelHost host, IOptions<InferenceOp
         _loading.Dispose();
     }
 
-    /// <summary>A local folder first, else the newest version in object storage (downloaded and checked).</summary>
-    private async Task<(string Folder, int? Version, string? Template)> LocateAsync(string name, CancellationToken cancellationToken)
+    /// <summary>
+    /// What a requested name loads as: a plain name is itself (its newest version); <c>name:vN</c>
+    /// and <c>name:alias</c> (resolved now) are keyed <c>name:vN</c>, so each version loads once.
+    /// </summary>
+    private async Task<(string Key, string Name, int? Version)> ResolveAsync(string requested, CancellationToken cancellationToken)
     {
-        if (FolderOf(name, allowMissing: true) is { } local)
+        if (!requested.Contains(':', StringComparison.Ordinal))
+        {
+            FolderOf(requested, allowMissing: stored is not null);
+            return (requested, requested, null);
+        }
+
+        Validate(requested);
+        var reference = AdapterReference.TryParse(requested)!;
+        var version = reference.Version
+            ?? await stored!.ResolveAsync(reference.Name, reference.Alias!, cancellationToken).ConfigureAwait(false)
+            ?? throw new AdapterNotFoundException($"adapter '{reference.Name}' has no alias '{reference.Alias}'.");
+        return ($"{reference.Name}:v{version}", reference.Name, version);
+    }
+
+    /// <summary>A local folder first (for a plain name), else the version (the newest when null) in object storage, downloaded and checked.</summary>
+    private async Task<(string Folder, int? Version, string? Template)> LocateAsync(string name, int? version, CancellationToken cancellationToken)
+    {
+        if (version is null && FolderOf(name, allowMissing: true) is { } local)
         {
             return (local, null, null);
         }
 
-        if (stored is not null && await stored.FetchAsync(name, cancellationToken).ConfigureAwait(false) is var (folder, manifest))
+        if (stored is not null && await stored.FetchAsync(name, version, cancellationToken).ConfigureAwait(false) is var (folder, manifest))
         {
             if (CompatibilityProblem(manifest) is { } problem)
             {
@@ -238,7 +272,9 @@ public sealed partial class AdapterRegistry(ModelHost host, IOptions<InferenceOp
             return (folder, manifest.Version, manifest.Template);
         }
 
-        throw new AdapterNotFoundException($"adapter '{name}' not found under the adapters root or in object storage.");
+        throw new AdapterNotFoundException(version is { } v
+            ? $"adapter '{name}' has no version {v} in object storage."
+            : $"adapter '{name}' not found under the adapters root or in object storage.");
     }
 
     /// <summary>Why an adapter cannot go on this server's base model, or null when it can.</summary>

@@ -16,11 +16,18 @@ public sealed class StoredAdapters(AdapterCatalog catalog, IConfiguration config
 
     public Task<IReadOnlyList<AdapterManifest>> ListAsync(CancellationToken cancellationToken) => catalog.ListAsync(cancellationToken);
 
-    /// <summary>The newest version's folder and manifest; null when storage has no adapter of that name.</summary>
-    public async Task<(string Folder, AdapterManifest Manifest)?> FetchAsync(string name, CancellationToken cancellationToken)
+    /// <summary>Every alias of every adapter, read fresh: a moved alias is seen by the next request on every replica.</summary>
+    public Task<IReadOnlyList<AdapterAlias>> AliasesAsync(CancellationToken cancellationToken) => catalog.AliasesAsync(null, cancellationToken);
+
+    /// <summary>The version an alias points at now; null when the adapter has no such alias.</summary>
+    public async Task<int?> ResolveAsync(string name, string alias, CancellationToken cancellationToken) =>
+        MeshNames.IsValid(name) && await catalog.GetAliasAsync(name, alias, cancellationToken) is { } found ? found.Version : null;
+
+    /// <summary>A version's folder and manifest (the newest when <paramref name="version"/> is null); null when storage has no such adapter or version.</summary>
+    public async Task<(string Folder, AdapterManifest Manifest)?> FetchAsync(string name, int? version, CancellationToken cancellationToken)
     {
         // The name comes from a request and becomes an object key and a folder: only mesh names pass.
-        if (!MeshNames.IsValid(name) || await catalog.GetAsync(name, null, cancellationToken) is not { } manifest)
+        if (!MeshNames.IsValid(name) || await catalog.GetAsync(name, version, cancellationToken) is not { } manifest)
         {
             return null;
         }

@@ -1,3 +1,4 @@
+using FineTuneMesh.Mesh.Adapters;
 using FineTuneMesh.Mesh.Jobs;
 using FineTuneMesh.Storage;
 using FineTuneMesh.Trainer.Worker.Exports;
@@ -7,7 +8,8 @@ namespace FineTuneMesh.Trainer.Worker.Apis;
 /// <summary>
 /// <c>/api/train/adapters</c>: every adapter's newest manifest, one adapter's versions, a version's
 /// manifest, its files (the PEFT adapter, metrics.json, loss.svg, evaluation.json) for download,
-/// and its exports (a merged model, GGUF), made on request and kept.
+/// its exports (a merged model, GGUF), made on request and kept, and its aliases
+/// (<c>support-bot:production</c> → v3), moved to promote or roll back without a restart.
 /// </summary>
 public static class AdaptersApi
 {
@@ -20,6 +22,9 @@ public static class AdaptersApi
         api.MapGet("/adapters/{name}/versions/{version:int}/files/{file}", GetFileAsync).WithName("GetAdapterFile");
         api.MapPost("/adapters/{name}/versions/{version:int}/exports", ExportAsync).WithName("ExportAdapter");
         api.MapGet("/adapters/{name}/versions/{version:int}/exports/{file}", GetExportAsync).WithName("GetAdapterExport");
+        api.MapGet("/adapters/{name}/aliases", ListAliasesAsync).WithName("ListAdapterAliases");
+        api.MapPut("/adapters/{name}/aliases/{alias}", SetAliasAsync).WithName("SetAdapterAlias");
+        api.MapDelete("/adapters/{name}/aliases/{alias}", DeleteAliasAsync).WithName("DeleteAdapterAlias");
         return api;
     }
 
@@ -84,6 +89,55 @@ public static class AdaptersApi
         var bytes = await store.GetBytesAsync(MeshBuckets.Adapters, AdapterExporter.KeyOf(manifest, file), cancellationToken);
         return bytes is null ? ApiErrors.NotFound($"adapter '{name}' version {version} has not been exported as '{file}' yet; POST to its exports first.")
             : Results.File(bytes, "application/octet-stream", file);
+    }
+
+    private static async Task<IResult> ListAliasesAsync(string name, AdapterCatalog catalog, CancellationToken cancellationToken) =>
+        !MeshNames.IsValid(name) ? ApiErrors.BadRequest(MeshNames.Describe("adapter name", name))
+        : Results.Ok(new { aliases = await catalog.AliasesAsync(name, cancellationToken) });
+
+    private static async Task<IResult> SetAliasAsync(string name, string alias, AliasRequest? request, AdapterCatalog catalog,
+        CancellationToken cancellationToken)
+    {
+        var errors = new List<string>();
+        if (!MeshNames.IsValid(name))
+        {
+            errors.Add(MeshNames.Describe("adapter name", name));
+        }
+
+        if (!AdapterReference.IsValidAlias(alias))
+        {
+            errors.Add(AdapterReference.DescribeAlias(alias));
+        }
+
+        if (request?.Version is not > 0)
+        {
+            errors.Add("the body must be {\"version\": N}, the version the alias points at (a whole number from 1).");
+        }
+
+        if (errors.Count > 0)
+        {
+            return ApiErrors.BadRequest(errors);
+        }
+
+        return await catalog.SetAliasAsync(name, alias, request!.Version!.Value, cancellationToken) is { } moved
+            ? Results.Ok(moved)
+            : ApiErrors.NotFound($"adapter '{name}' has no version {request.Version}; the alias '{alias}' was not moved.");
+    }
+
+    private static async Task<IResult> DeleteAliasAsync(string name, string alias, AdapterCatalog catalog, CancellationToken cancellationToken)
+    {
+        if (!MeshNames.IsValid(name) || !AdapterReference.IsValidAlias(alias))
+        {
+            return ApiErrors.BadRequest(MeshNames.IsValid(name) ? AdapterReference.DescribeAlias(alias) : MeshNames.Describe("adapter name", name));
+        }
+
+        if (await catalog.GetAliasAsync(name, alias, cancellationToken) is null)
+        {
+            return ApiErrors.NotFound($"adapter '{name}' has no alias '{alias}'.");
+        }
+
+        await catalog.DeleteAliasAsync(name, alias, cancellationToken);
+        return Results.NoContent();
     }
 
     private static async Task<IResult> GetFileAsync(string name, int version, string file, AdapterCatalog catalog, ArtifactStore store,
