@@ -22,7 +22,10 @@ public sealed record AdapterManifest
     public string? Template { get; init; }
     public required AdapterMetrics Metrics { get; init; }
 
-    /// <summary>Template adherence on the held-out records; null when the job had no template or no held-out split.</summary>
+    /// <summary>A multi-task adapter's tasks, each with its own held-out adherence; null for a single-dataset job.</summary>
+    public IReadOnlyList<TaskResult>? Tasks { get; init; }
+
+    /// <summary>Template adherence on the held-out records (over every task); null when the job had no template or no held-out split.</summary>
     public EvaluationSummary? Evaluation { get; init; }
     public required IReadOnlyList<AdapterFile> Files { get; init; }
     public DateTimeOffset CreatedAt { get; init; }

@@ -19,6 +19,12 @@ public sealed record TrainingJobSpec
     /// <summary>A prompt template (<c>{field}</c> placeholders, trailing stop marker) for template records.</summary>
     public string? Template { get; init; }
 
+    /// <summary>
+    /// Several datasets, each with its own template or chat format, mixed by weight; instead of
+    /// <see cref="Dataset"/>. Evaluation reports adherence per task.
+    /// </summary>
+    public IReadOnlyList<TaskSpec>? Tasks { get; init; }
+
     public LoraSpec Lora { get; init; } = new();
     public TrainingSpec Training { get; init; } = new();
 

@@ -52,7 +52,8 @@ public sealed partial class JobValidator(BaseModelResolver baseModels, ArtifactS
             return (null, errors);
         }
 
-        var inline = DatasetBytes(spec.Dataset, errors);
+        var inline = spec.Tasks is null ? DatasetBytes(spec.Dataset, errors) : null;
+        var tasks = spec.Tasks is null ? [] : TaskProblems(spec, errors);
         var (baseModel, problem) = await baseModels.ResolveAsync(spec.BaseModel, spec.BaseModelRevision);
         if (baseModel is null)
         {
@@ -65,7 +66,16 @@ public sealed partial class JobValidator(BaseModelResolver baseModels, ArtifactS
         }
 
         var records = 0;
-        if (errors.Count == 0)
+        foreach (var task in errors.Count == 0 ? tasks : [])
+        {
+            var bytes = await store.GetBytesAsync(MeshBuckets.Datasets, task.Dataset.Key!, cancellationToken);
+            var taskTemplate = task.Template ?? spec.Template;
+            records += bytes is null
+                ? Refuse(errors, $"task {task.Name}: dataset s3://{MeshBuckets.Datasets}/{task.Dataset.Key} does not exist.")
+                : CheckRecords(bytes, $"task {task.Name}", spec, baseModel!, taskTemplate is null ? null : PromptTemplate.Parse(taskTemplate), errors);
+        }
+
+        if (errors.Count == 0 && spec.Tasks is null)
         {
             var bytes = inline ?? await store.GetBytesAsync(MeshBuckets.Datasets, spec.Dataset.Key!, cancellationToken);
             if (bytes is null)
@@ -92,6 +102,73 @@ public sealed partial class JobValidator(BaseModelResolver baseModels, ArtifactS
         }
 
         return errors.Count == 0 ? (new ValidatedJob(spec, baseModel!, inline, records), errors) : (null, errors);
+    }
+
+    /// <summary>The tasks of a multi-task job, each checked for a name, a stored dataset, a template that parses and a weight.</summary>
+    private static IReadOnlyList<TaskSpec> TaskProblems(TrainingJobSpec spec, List<string> errors)
+    {
+        if (spec.Dataset is { Key: not null } or { Records: not null })
+        {
+            errors.Add("give either dataset or tasks, not both: a multi-task job names each task's dataset.");
+        }
+
+        if (spec.Tasks!.Count is 0 or > 16)
+        {
+            errors.Add($"tasks must hold 1 to 16 tasks, got {spec.Tasks.Count}.");
+        }
+
+        if (spec.Tasks.Any(t => t is null))
+        {
+            errors.Add("tasks may not contain null: each task is {\"name\", \"dataset\": {\"key\"}, \"template\"?, \"weight\"?}.");
+        }
+
+        if (spec.Evaluation?.DatasetKey is not null)
+        {
+            errors.Add("evaluation.datasetKey cannot be used with tasks: each task is evaluated on its own held-out split.");
+        }
+
+        foreach (var task in spec.Tasks.Where(t => t is not null))
+        {
+            if (!MeshNames.IsValid(task.Name))
+            {
+                errors.Add(MeshNames.Describe("task name", task.Name));
+            }
+
+            if (task.Dataset?.Key is not { } key || !IsValidDatasetKey(key) || task.Dataset.Records is not null)
+            {
+                errors.Add($"task {task.Name}: dataset must be {{\"key\": ...}}, a stored dataset (save one with POST /api/train/datasets/{{name}}/versions).");
+            }
+
+            if (task.Weight is <= 0 or > TaskSpec.MaxWeight || double.IsNaN(task.Weight))
+            {
+                errors.Add($"task {task.Name}: weight must be above 0 and at most {TaskSpec.MaxWeight}, got {task.Weight}.");
+            }
+
+            if (task.Template is { } text)
+            {
+                try
+                {
+                    PromptTemplate.Parse(text);
+                }
+                catch (Exception e) when (e is ArgumentException or FormatException)
+                {
+                    errors.Add($"task {task.Name}: {e.Message}");
+                }
+            }
+        }
+
+        foreach (var duplicate in spec.Tasks.Where(t => t is not null).GroupBy(t => t.Name).Where(g => g.Count() > 1))
+        {
+            errors.Add($"task name '{duplicate.Key}' is used {duplicate.Count()} times; each task needs its own.");
+        }
+
+        return spec.Tasks.Any(t => t is null) ? [] : spec.Tasks;
+    }
+
+    private static int Refuse(List<string> errors, string error)
+    {
+        errors.Add(error);
+        return 0;
     }
 
     /// <summary>What can be wrong with a job's LoRA, training and evaluation settings alone (no model, no data needed).</summary>

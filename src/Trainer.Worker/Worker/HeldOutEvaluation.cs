@@ -63,9 +63,9 @@ public static class HeldOutEvaluation
         return Evaluator.RunAsync(model, template, records, sampling, cancellationToken).GetAwaiter().GetResult();
     }
 
-    /// <summary>Writes the report (every example) beside the adapter files, in the mesh's JSON shape.</summary>
-    public static void Write(string adapterFolder, EvaluationReport report) =>
-        File.WriteAllBytes(Path.Combine(adapterFolder, FileName), MeshJson.Serialize(report));
+    /// <summary>Writes the report (every example) beside the adapter files, in the mesh's JSON shape: evaluation.json, or evaluation-{task}.json for one task's.</summary>
+    public static void Write(string adapterFolder, EvaluationReport report, string? task = null) =>
+        File.WriteAllBytes(Path.Combine(adapterFolder, task is null ? FileName : $"evaluation-{task}.json"), MeshJson.Serialize(report));
 
     public static EvaluationSummary Summarize(EvaluationReport report) => new(report.Count, report.Adherent, report.EarlyStop,
         report.RunOn, report.Malformed, report.WithExpected, report.ExactMatches, report.AverageTokens, report.AverageCharacters);

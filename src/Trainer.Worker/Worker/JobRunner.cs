@@ -1,5 +1,6 @@
 using FineTuneMesh.BaseModels;
 using FineTuneMesh.Core;
+using FineTuneMesh.Core.Evaluation;
 using FineTuneMesh.Core.Lora;
 using FineTuneMesh.Core.Modeling;
 using FineTuneMesh.Core.Training;
@@ -42,10 +43,15 @@ public sealed class JobRunner(ArtifactStore store, AdapterCatalog catalog, Check
 
             tracker.TrainsOn(baseModel.IsFallback ? $"{baseModel.Name} (fallback: {baseModel.FallbackReason})" : baseModel.Name,
                 ComputeChoice.From(compute));
-            var dataPath = Path.Combine(work, "data.jsonl");
-            if (!await store.DownloadFileAsync(MeshBuckets.Datasets, spec.Dataset.Key!, dataPath, cancellationToken))
+            IReadOnlyList<DataPart> parts = spec.Tasks is { } tasks
+                ? [.. tasks.Select(t => new DataPart(t.Name, t.Dataset.Key!, Path.Combine(work, $"task-{t.Name}.jsonl"), t.Template ?? spec.Template, t.Weight))]
+                : [new DataPart(null, spec.Dataset.Key!, Path.Combine(work, "data.jsonl"), spec.Template, 1)];
+            foreach (var part in parts)
             {
-                throw new InvalidDataException($"dataset s3://{MeshBuckets.Datasets}/{spec.Dataset.Key} does not exist.");
+                if (!await store.DownloadFileAsync(MeshBuckets.Datasets, part.DatasetKey, part.Path, cancellationToken))
+                {
+                    throw new InvalidDataException($"dataset s3://{MeshBuckets.Datasets}/{part.DatasetKey} does not exist.");
+                }
             }
 
             string? evalPath = null;
@@ -68,13 +74,11 @@ public sealed class JobRunner(ArtifactStore store, AdapterCatalog catalog, Check
             }
 
             var adapterFolder = Path.Combine(work, "adapter");
-            TrainingResult result;
-            int trainCount, evalCount;
-            EvaluationSummary? evaluation;
+            TrainedAdapter trained;
             try
             {
-                (result, trainCount, evalCount, evaluation) = await Task.Factory.StartNew(
-                    () => Train(tracker, baseModel, compute, dataPath, evalPath, checkpointFolder, adapterFolder, cancellationToken),
+                trained = await Task.Factory.StartNew(
+                    () => Train(tracker, baseModel, compute, parts, evalPath, checkpointFolder, adapterFolder, cancellationToken),
                     CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
             }
             catch (OperationCanceledException) when (TrainingCheckpoint.Exists(checkpointFolder))
@@ -95,9 +99,10 @@ public sealed class JobRunner(ArtifactStore store, AdapterCatalog catalog, Check
                 Lora = spec.Lora,
                 Training = spec.Training,
                 Template = spec.Template,
-                Metrics = new AdapterMetrics(result.Losses[0], result.Losses[^1], result.BestEvalLoss, result.Steps, trainCount, evalCount,
-                    result.Duration.TotalSeconds),
-                Evaluation = evaluation,
+                Metrics = new AdapterMetrics(trained.Result.Losses[0], trained.Result.Losses[^1], trained.Result.BestEvalLoss, trained.Result.Steps,
+                    trained.TrainCount, trained.EvalCount, trained.Result.Duration.TotalSeconds),
+                Evaluation = trained.Evaluation,
+                Tasks = trained.Tasks,
                 Files = files,
                 CreatedAt = DateTimeOffset.UtcNow,
                 Compute = tracker.Current.Compute,
@@ -111,17 +116,28 @@ public sealed class JobRunner(ArtifactStore store, AdapterCatalog catalog, Check
         }
     }
 
-    private static (TrainingResult Result, int TrainCount, int EvalCount, EvaluationSummary? Evaluation) Train(JobProgressTracker tracker, BaseModel baseModel, ComputePlan compute, string dataPath,
+    private static TrainedAdapter Train(JobProgressTracker tracker, BaseModel baseModel, ComputePlan compute, IReadOnlyList<DataPart> parts,
         string? evalPath, string checkpointFolder, string adapterFolder, CancellationToken cancellationToken)
     {
         var record = tracker.Current;
         var spec = record.Spec;
         using var model = LanguageModel.Load(baseModel.Folder, compute.Weights);
-        var template = spec.Template is null ? null : PromptTemplate.Parse(spec.Template);
-        var examples = DatasetReader.Read(dataPath, model.Tokenizer, spec.Training.MaxSequenceLength, template);
-        // A second dataset held out: every record of the job's own trains.
-        var (train, eval) = evalPath is null ? TrainingPlan.HoldOut(examples, spec.Training.EvalFraction, spec.Training.Seed)
-            : (examples, DatasetReader.Read(evalPath, model.Tokenizer, spec.Training.MaxSequenceLength, template));
+        var train = new List<TrainingExample>();
+        var eval = new List<TrainingExample>();
+        var counts = new List<(int Train, int Eval)>();
+        foreach (var part in parts)
+        {
+            var template = part.Template is null ? null : PromptTemplate.Parse(part.Template);
+            var examples = DatasetReader.Read(part.Path, model.Tokenizer, spec.Training.MaxSequenceLength, template);
+            // A second dataset held out: every record of the job's own trains.
+            var (partTrain, partEval) = evalPath is null ? TrainingPlan.HoldOut(examples, spec.Training.EvalFraction, spec.Training.Seed)
+                : (examples, DatasetReader.Read(evalPath, model.Tokenizer, spec.Training.MaxSequenceLength, template));
+            var mixed = TaskMix.Weighted(partTrain, part.Weight, spec.Training.Seed);
+            train.AddRange(mixed);
+            eval.AddRange(partEval);
+            counts.Add((mixed.Count, partEval.Count));
+        }
+
         var lora = spec.Lora.ToSettings();
         var adapters = LoraApplier.Apply(model.Network, lora, spec.Training.Seed);
         var trainingOptions = spec.Training.ToOptions();
@@ -134,14 +150,28 @@ public sealed class JobRunner(ArtifactStore store, AdapterCatalog catalog, Check
 
         tracker.Evaluating();
         using var evaluating = TrainerTelemetry.Source.StartActivity("held-out evaluation");
-        var report = HeldOutEvaluation.Run(model, template, dataPath, evalPath, spec, cancellationToken);
+        var reports = parts.Select(part => HeldOutEvaluation.Run(model, part.Template is null ? null : PromptTemplate.Parse(part.Template),
+            part.Path, evalPath, spec, cancellationToken)).ToList();
+        var all = reports.OfType<EvaluationReport>().ToList();
+        var report = all.Count == 0 ? null : all.Count == 1 ? all[0] : EvaluationReport.From([.. all.SelectMany(r => r.Examples)]);
         if (report is not null)
         {
             HeldOutEvaluation.Write(adapterFolder, report);
             evaluating?.SetTag("finetunemesh.evaluation.adherence_rate", report.AdherenceRate);
         }
 
-        return (result, train.Count, eval.Count, report is null ? null : HeldOutEvaluation.Summarize(report));
+        IReadOnlyList<TaskResult>? tasks = null;
+        if (spec.Tasks is not null)
+        {
+            tasks = [.. parts.Select((part, i) => new TaskResult(part.Task!, part.DatasetKey, part.Template, part.Weight, counts[i].Train, counts[i].Eval,
+                reports[i] is { } r ? HeldOutEvaluation.Summarize(r) : null))];
+            foreach (var (part, taskReport) in parts.Zip(reports).Where(p => p.Second is not null))
+            {
+                HeldOutEvaluation.Write(adapterFolder, taskReport!, part.Task);
+            }
+        }
+
+        return new TrainedAdapter(result, train.Count, eval.Count, report is null ? null : HeldOutEvaluation.Summarize(report), tasks);
     }
 
     private static void TryDelete(string folder)
