@@ -9,9 +9,10 @@ import * as adapters from './adapters.js';
 import * as data from './data.js';
 import * as evaluate from './evaluate.js';
 import * as playground from './playground.js';
+import * as sweeps from './sweeps.js';
 import * as train from './train.js';
 
-const TABS = { data, train, evaluate, playground, adapters };
+const TABS = { data, train, evaluate, playground, adapters, sweeps };
 const NAMES = Object.keys(TABS);
 
 function start() {

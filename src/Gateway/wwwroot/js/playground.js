@@ -132,8 +132,10 @@ async function updateTemplate() {
 
 function adapterTemplate(name) {
   if (!adapterTemplates.has(name)) {
+    // "support-bot:production" and "support-bot:v3" are served names of the adapter "support-bot".
+    const adapter = name.split(':')[0];
     // An adapter served from a local folder has no manifest in the trainer: no template then.
-    adapterTemplates.set(name, getJson(path`/api/train/adapters/${name}`)
+    adapterTemplates.set(name, getJson(path`/api/train/adapters/${adapter}`)
       .then((answer) => answer?.latest?.template ?? null)
       .catch(() => null));
   }
