@@ -6,8 +6,9 @@ namespace FineTuneMesh.Mesh.Tests;
 /// <summary>
 /// The Studio in a real browser against the real mesh on the tiny model: data (synthesized by the
 /// loopback LLM server, a JSONL upload, a bad count refused next to its field), training with the
-/// live chart, evaluation, the playground's two models side by side, and an adapter's download and
-/// GGUF export. Each page is saved as a screenshot under the test logs folder.
+/// live chart, evaluation, the playground's two models side by side, an adapter's download and
+/// GGUF export, and a sweep whose winner is promoted to an alias. Each page is saved as a
+/// screenshot under the test logs folder.
 /// </summary>
 [Collection(MeshCollection.Name)]
 public sealed class StudioJourneyTests(MeshApp mesh)
@@ -133,6 +134,22 @@ public sealed class StudioJourneyTests(MeshApp mesh)
         await page.GetByTestId("adapter-export-gguf").ClickAsync();
         await Expect(page.GetByTestId("adapter-export-result")).ToContainTextAsync("model-f16.gguf");
         await ScreenshotAsync(page, screenshots, "5-adapters.png");
+
+        // Sweeps: a small grid on the saved dataset, its live leaderboard, and the winner promoted to an alias.
+        await page.GetByTestId("tab-sweeps").ClickAsync();
+        await page.GetByTestId("sweep-adapter-name").FillAsync($"swept-{suffix}");
+        await page.GetByTestId("sweep-base-model").FillAsync("builtin/tiny");
+        await page.GetByTestId("sweep-dataset").SelectOptionAsync($"library/{dataset}/v1.jsonl");
+        await page.GetByTestId("sweep-lr-values").FillAsync("0.005, 0.02");
+        await page.GetByTestId("sweep-epochs-values").FillAsync("1, 2");
+        await page.GetByTestId("sweep-eval-max-tokens").FillAsync("12");
+        await page.GetByTestId("sweep-submit").ClickAsync();
+        await Expect(page.GetByTestId("sweep-status")).ToContainTextAsync("succeeded");
+        await Expect(page.GetByTestId("sweep-leaderboard").Locator("tbody tr")).ToHaveCountAsync(4);
+        var winner = await page.GetByTestId("sweep-leaderboard").Locator("tbody tr[data-rank='1']").GetAttributeAsync("data-index");
+        await page.GetByTestId($"sweep-promote-{winner}").ClickAsync();
+        await Expect(page.GetByTestId("sweep-promoted")).ToContainTextAsync($"swept-{suffix}:production");
+        await ScreenshotAsync(page, screenshots, "6-sweeps.png");
     }
 
     /// <summary>The whole page from its top (scrolled down, the sticky tab bar would sit mid-page in the picture).</summary>
