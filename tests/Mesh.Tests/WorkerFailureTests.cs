@@ -16,6 +16,10 @@ public sealed class WorkerFailureTests(FailureMeshApp mesh)
         using var submitted = await mesh.Gateway.SubmitAsync(TinyJobs.LongJob(id, "kill-" + id[5..13]));
         Assert.Equal(HttpStatusCode.Accepted, submitted.StatusCode);
         var running = await mesh.Gateway.WaitForJobAsync(id, r => r.Status == JobStatus.Running && r.Progress is { Step: >= 45 });
+        // A gRPC WatchJob that started before the kill follows the job onto the next worker.
+        var grpc = TrainingGrpcTests.Client(mesh, out var channel);
+        using var _ = channel;
+        var watching = TrainingGrpcTests.WatchAsync(grpc, id);
 
         using (var worker = WorkerProcess(running))
         {
@@ -28,6 +32,13 @@ public sealed class WorkerFailureTests(FailureMeshApp mesh)
         Assert.Equal(2, record.Attempts);
         Assert.NotEqual(running.Worker, record.Worker);
         Assert.True(record.ResumedFromStep >= 40, $"resumed from step {record.ResumedFromStep}, expected the checkpoint at 40 or later");
+        var updates = await watching;
+        Assert.Equal("succeeded", updates[^1].Job.Status);
+        Assert.Equal(2, updates[^1].Job.Attempts);
+        Assert.Contains(updates, u => u.Job.HasResumedFromStep);
+
+        // Watched again from the last step seen, only the record comes: nothing newer happened.
+        Assert.Single(await TrainingGrpcTests.WatchAsync(grpc, id, afterStep: updates[^1].Job.Progress.Step));
     }
 
     [Fact]

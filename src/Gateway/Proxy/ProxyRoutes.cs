@@ -20,6 +20,7 @@ public static class ProxyRoutes
     public const string TrainerCluster = "trainer";
     public const string InferenceCluster = "inference";
     public const string InferenceGrpcCluster = "inference-grpc";
+    public const string TrainerGrpcCluster = "trainer-grpc";
     public const string GrpcEndpointName = "grpc";
 
     public static IReadOnlyList<RouteConfig> Routes { get; } =
@@ -31,6 +32,8 @@ public static class ProxyRoutes
         Route("openai-v1", "/v1/{**catch-all}", InferenceCluster),
         // gRPC: the inference API, its health service and server reflection.
         Route("inference-grpc", "/finetunemesh.inference.v1.Inference/{**catch-all}", InferenceGrpcCluster),
+        // gRPC: the training jobs API, served by the trainers (health and reflection stay the inference service's).
+        Route("training-grpc", "/finetunemesh.training.v1.Training/{**catch-all}", TrainerGrpcCluster),
         Route("inference-grpc-health", "/grpc.health.v1.Health/{**catch-all}", InferenceGrpcCluster),
         Route("inference-grpc-reflection", "/grpc.reflection.v1alpha.ServerReflection/{**catch-all}", InferenceGrpcCluster),
         Route("inference-grpc-reflection-v1", "/grpc.reflection.v1.ServerReflection/{**catch-all}", InferenceGrpcCluster),
@@ -39,32 +42,39 @@ public static class ProxyRoutes
     public static IReadOnlyList<ClusterConfig> Clusters(TimeSpan idleTimeout) =>
     [
         Cluster(SynthCluster, idleTimeout),
-        Cluster(TrainerCluster, idleTimeout),
-        // By name: the service also has an HTTP/2-only "grpc" endpoint, which must never serve REST.
-        new()
-        {
-            ClusterId = InferenceCluster,
-            Destinations = new Dictionary<string, DestinationConfig>
-            {
-                [InferenceCluster] = new() { Address = $"http://_http.{InferenceCluster}" },
-            },
-            HttpRequest = new ForwarderRequestConfig { ActivityTimeout = idleTimeout },
-        },
-        new()
-        {
-            ClusterId = InferenceGrpcCluster,
-            Destinations = new Dictionary<string, DestinationConfig>
-            {
-                [InferenceGrpcCluster] = new() { Address = $"http://_{GrpcEndpointName}.{InferenceCluster}" },
-            },
-            HttpRequest = new ForwarderRequestConfig
-            {
-                Version = new Version(2, 0),
-                VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-                ActivityTimeout = idleTimeout,
-            },
-        },
+        // By name: these services also have an HTTP/2-only "grpc" endpoint, which must never serve REST.
+        RestCluster(TrainerCluster, idleTimeout),
+        RestCluster(InferenceCluster, idleTimeout),
+        GrpcCluster(InferenceGrpcCluster, InferenceCluster, idleTimeout),
+        GrpcCluster(TrainerGrpcCluster, TrainerCluster, idleTimeout),
     ];
+
+    /// <summary>A service's endpoint named <c>http</c>, for a service that has a gRPC endpoint beside it.</summary>
+    private static ClusterConfig RestCluster(string serviceName, TimeSpan idleTimeout) => new()
+    {
+        ClusterId = serviceName,
+        Destinations = new Dictionary<string, DestinationConfig>
+        {
+            [serviceName] = new() { Address = $"http://_http.{serviceName}" },
+        },
+        HttpRequest = new ForwarderRequestConfig { ActivityTimeout = idleTimeout },
+    };
+
+    /// <summary>A service's HTTP/2-only endpoint named <see cref="GrpcEndpointName"/>, over cleartext HTTP/2 exactly.</summary>
+    private static ClusterConfig GrpcCluster(string clusterId, string serviceName, TimeSpan idleTimeout) => new()
+    {
+        ClusterId = clusterId,
+        Destinations = new Dictionary<string, DestinationConfig>
+        {
+            [clusterId] = new() { Address = $"http://_{GrpcEndpointName}.{serviceName}" },
+        },
+        HttpRequest = new ForwarderRequestConfig
+        {
+            Version = new Version(2, 0),
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+            ActivityTimeout = idleTimeout,
+        },
+    };
 
     private static RouteConfig Route(string routeId, string path, string clusterId) => new()
     {

@@ -4,6 +4,7 @@ using FineTuneMesh.Messaging;
 using FineTuneMesh.Storage;
 using FineTuneMesh.Trainer.Worker.Apis;
 using FineTuneMesh.Trainer.Worker.Exports;
+using FineTuneMesh.Trainer.Worker.Grpc;
 using FineTuneMesh.Trainer.Worker.Jobs;
 using FineTuneMesh.Trainer.Worker.Sweeps;
 using FineTuneMesh.Trainer.Worker.Worker;
@@ -41,6 +42,9 @@ public static class Extensions
         builder.Services.AddSingleton<SweepSubmission>();
         builder.Services.AddSingleton<SweepBoard>();
         builder.Services.AddHostedService<SweepSupervisor>();
+        builder.Services.AddGrpc();
+        builder.Services.AddGrpcReflection();
+        builder.Services.AddGrpcHealthChecks();
         builder.Services.AddSingleton<AdapterExporter>();
         builder.Services.AddSingleton<JobClaim>();
         builder.Services.AddHostedService<TrainingJobConsumer>();
@@ -48,5 +52,14 @@ public static class Extensions
         builder.Services.AddHostedService<DeadLetterRecorder>();
 
         return builder;
+    }
+
+    /// <summary>The Training service (jobs over gRPC), gRPC health (grpc.health.v1) and server reflection.</summary>
+    public static IEndpointRouteBuilder MapTrainingGrpc(this IEndpointRouteBuilder app)
+    {
+        app.MapGrpcService<TrainingGrpcService>();
+        app.MapGrpcHealthChecksService();
+        app.MapGrpcReflectionService();
+        return app;
     }
 }

@@ -1,0 +1,110 @@
+using Aspire.Hosting.Testing;
+using FineTuneMesh.Training.V1;
+using Grpc.Core;
+using Grpc.Net.Client;
+using TrainingClient = FineTuneMesh.Training.V1.Training.TrainingClient;
+
+namespace FineTuneMesh.Mesh.Tests;
+
+/// <summary>
+/// Training jobs over gRPC through the gateway, with Grpc.Net.Client: submit, watch to the end,
+/// get, list, cancel, and the REST API's validation as gRPC statuses.
+/// </summary>
+[Collection(MeshCollection.Name)]
+public sealed class TrainingGrpcTests(MeshApp mesh)
+{
+    [Fact]
+    public async Task AJobSubmittedOverGrpc_IsWatchedToItsAdapter_AndListed()
+    {
+        var client = Client(mesh, out var channel);
+        using var _ = channel;
+        var id = TinyJobs.NewId("grpc");
+        var job = await client.SubmitJobAsync(Request(id, learningRate: 0.01));
+        Assert.Equal((id, "queued"), (job.Id, job.Status));
+
+        var updates = await WatchAsync(client, id);
+        Assert.Equal("record", updates[0].Kind);
+        Assert.Contains(updates, u => u.Kind == "progress" || u.Kind == "running");
+        Assert.Equal("succeeded", updates[^1].Job.Status);
+
+        var done = await client.GetJobAsync(new GetJobRequest { Id = id });
+        Assert.Equal($"grpc-{id[^8..]}", done.Adapter.Name);
+        Assert.True(done.Progress.Step > 0);
+        Assert.Contains((await client.ListJobsAsync(new ListJobsRequest { Limit = 50 })).Jobs, j => j.Id == id);
+
+        // Submitting it again is the same job; other settings under its id are refused.
+        Assert.Equal("succeeded", (await client.SubmitJobAsync(Request(id, learningRate: 0.01))).Status);
+        var conflict = await Assert.ThrowsAsync<RpcException>(async () => await client.SubmitJobAsync(Request(id, learningRate: 0.02)));
+        Assert.Equal(StatusCode.AlreadyExists, conflict.StatusCode);
+        var ended = await Assert.ThrowsAsync<RpcException>(async () => await client.CancelJobAsync(new CancelJobRequest { Id = id }));
+        Assert.Equal(StatusCode.FailedPrecondition, ended.StatusCode);
+    }
+
+    [Fact]
+    public async Task BadRequests_GetTheRestApisReasons_AsGrpcStatuses()
+    {
+        var client = Client(mesh, out var channel);
+        using var _ = channel;
+        var invalid = await Assert.ThrowsAsync<RpcException>(async () =>
+            await client.SubmitJobAsync(Request(TinyJobs.NewId("grpcbad"), learningRate: -1)));
+        Assert.Equal(StatusCode.InvalidArgument, invalid.StatusCode);
+        Assert.Contains("learning rate", invalid.Status.Detail);
+
+        var broken = Request(TinyJobs.NewId("grpcbad"), learningRate: 0.01);
+        broken.RecordsJsonl = "{\"question\": \"q\", \"answer\": \"a\"}\nnot json";
+        var notJson = await Assert.ThrowsAsync<RpcException>(async () => await client.SubmitJobAsync(broken));
+        Assert.Equal(StatusCode.InvalidArgument, notJson.StatusCode);
+        Assert.Contains("line 2", notJson.Status.Detail);
+
+        var missing = await Assert.ThrowsAsync<RpcException>(async () => await client.GetJobAsync(new GetJobRequest { Id = "no-such-job" }));
+        Assert.Equal(StatusCode.NotFound, missing.StatusCode);
+        var badId = await Assert.ThrowsAsync<RpcException>(async () => await client.GetJobAsync(new GetJobRequest { Id = "../x" }));
+        Assert.Equal(StatusCode.InvalidArgument, badId.StatusCode);
+    }
+
+    [Fact]
+    public async Task ARunningJobCancelledOverGrpc_EndsCancelled()
+    {
+        var client = Client(mesh, out var channel);
+        using var _ = channel;
+        var id = TinyJobs.NewId("grpccancel");
+        var request = Request(id, learningRate: 0.01);
+        request.Training.Epochs = 200;
+        request.Training.BatchSize = 1;
+        await client.SubmitJobAsync(request);
+        await client.CancelJobAsync(new CancelJobRequest { Id = id });
+        Assert.Equal("cancelled", (await WatchAsync(client, id))[^1].Job.Status);
+    }
+
+    public static TrainingClient Client(MeshApp mesh, out GrpcChannel channel)
+    {
+        channel = GrpcChannel.ForAddress(mesh.App.GetEndpoint("gateway", "grpc"));
+        return new TrainingClient(channel);
+    }
+
+    /// <summary>Every frame of one WatchJob call, to the job's end.</summary>
+    public static async Task<List<JobUpdate>> WatchAsync(TrainingClient client, string id, int afterStep = 0)
+    {
+        using var call = client.WatchJob(new WatchJobRequest { Id = id, AfterStep = afterStep },
+            deadline: DateTime.UtcNow.AddMinutes(4));
+        var updates = new List<JobUpdate>();
+        while (await call.ResponseStream.MoveNext(CancellationToken.None))
+        {
+            updates.Add(call.ResponseStream.Current);
+        }
+
+        return updates;
+    }
+
+    public static SubmitJobRequest Request(string id, double learningRate) => new()
+    {
+        Id = id,
+        AdapterName = $"grpc-{id[^8..]}",
+        BaseModel = "builtin/tiny",
+        RecordsJsonl = string.Join('\n', TinyJobs.Records().Select(r => r!.ToJsonString())),
+        Template = TinyJobs.Template,
+        Lora = new LoraSettings { Rank = 4, Alpha = 8 },
+        Training = new TrainingSettings { LearningRate = learningRate, Epochs = 2, BatchSize = 2 },
+        Evaluation = new EvaluationSettings { MaxTokens = 8 },
+    };
+}
