@@ -7,8 +7,8 @@ using TrainingClient = FineTuneMesh.Training.V1.Training.TrainingClient;
 namespace FineTuneMesh.Mesh.Tests;
 
 /// <summary>
-/// Training jobs over gRPC through the gateway, with Grpc.Net.Client: submit, watch to the end,
-/// get, list, cancel, and the REST API's validation as gRPC statuses.
+/// Training jobs and sweeps over gRPC through the gateway, with Grpc.Net.Client: submit, watch to
+/// the end, get, list, cancel, and the REST API's validation as gRPC statuses.
 /// </summary>
 [Collection(MeshCollection.Name)]
 public sealed class TrainingGrpcTests(MeshApp mesh)
@@ -76,6 +76,47 @@ public sealed class TrainingGrpcTests(MeshApp mesh)
         Assert.Equal("cancelled", (await WatchAsync(client, id))[^1].Job.Status);
     }
 
+    [Fact]
+    public async Task ASweepOverGrpc_IsWatchedToItsLeaderboard_AndBadSpacesAreInvalidArguments()
+    {
+        var client = Client(mesh, out var channel);
+        using var _ = channel;
+        var job = Request("", learningRate: 0.01);
+        job.Id = "";
+        var id = TinyJobs.NewId("grpcsweep");
+        var request = new SubmitSweepRequest
+        {
+            Id = id,
+            Job = job,
+            Space = new SearchSpace { LearningRate = new Dimension { Values = { 0.005, 0.02 } } },
+        };
+        Assert.Equal(2, (await client.SubmitSweepAsync(request)).Trials);
+
+        using var watch = client.WatchSweep(new GetSweepRequest { Id = id }, deadline: DateTime.UtcNow.AddMinutes(4));
+        var frames = new List<Sweep>();
+        while (await watch.ResponseStream.MoveNext(CancellationToken.None))
+        {
+            frames.Add(watch.ResponseStream.Current);
+        }
+
+        var sweep = frames[^1];
+        Assert.Equal("succeeded", sweep.Status);
+        Assert.Equal([1, 2], sweep.Leaderboard.Select(s => s.Rank));
+        Assert.All(sweep.Leaderboard, s => Assert.True(s.HasEvalLoss && s.Adapter is not null));
+        Assert.Equal(sweep.Leaderboard, (await client.GetSweepAsync(new GetSweepRequest { Id = id })).Leaderboard);
+        Assert.Contains((await client.ListSweepsAsync(new ListSweepsRequest())).Sweeps, s => s.Id == id);
+        var ended = await Assert.ThrowsAsync<RpcException>(async () => await client.CancelSweepAsync(new CancelSweepRequest { Id = id }));
+        Assert.Equal(StatusCode.FailedPrecondition, ended.StatusCode);
+
+        request.Id = TinyJobs.NewId("grpcsweep");
+        request.Space = new SearchSpace();
+        var empty = await Assert.ThrowsAsync<RpcException>(async () => await client.SubmitSweepAsync(request));
+        Assert.Equal(StatusCode.InvalidArgument, empty.StatusCode);
+        Assert.Contains("the search space is empty", empty.Status.Detail);
+        var missing = await Assert.ThrowsAsync<RpcException>(async () => await client.GetSweepAsync(new GetSweepRequest { Id = request.Id }));
+        Assert.Equal(StatusCode.NotFound, missing.StatusCode);
+    }
+
     public static TrainingClient Client(MeshApp mesh, out GrpcChannel channel)
     {
         channel = GrpcChannel.ForAddress(mesh.App.GetEndpoint("gateway", "grpc"));
@@ -99,7 +140,7 @@ public sealed class TrainingGrpcTests(MeshApp mesh)
     public static SubmitJobRequest Request(string id, double learningRate) => new()
     {
         Id = id,
-        AdapterName = $"grpc-{id[^8..]}",
+        AdapterName = $"grpc-{(id.Length >= 8 ? id[^8..] : "sweep")}",
         BaseModel = "builtin/tiny",
         RecordsJsonl = string.Join('\n', TinyJobs.Records().Select(r => r!.ToJsonString())),
         Template = TinyJobs.Template,

@@ -129,8 +129,7 @@ public static class SweepsApi
     }
 
     /// <summary>Marks the sweep cancelled and cancels every trial that has not ended.</summary>
-    private static async Task<IResult> CancelAsync(string id, SweepStore sweeps, SweepBoard board, JobCancellation cancellation,
-        CancellationToken cancellationToken)
+    private static async Task<IResult> CancelAsync(string id, SweepStore sweeps, SweepCancellation cancellation, CancellationToken cancellationToken)
     {
         if (!MeshNames.IsValid(id))
         {
@@ -142,18 +141,8 @@ public static class SweepsApi
             return ApiErrors.NotFound($"no sweep '{id}'.");
         }
 
-        if ((await board.ViewAsync(sweep, cancellationToken)).Status is JobStatus.Succeeded or JobStatus.Failed or JobStatus.Cancelled)
-        {
-            return ApiErrors.Conflict($"sweep '{id}' has ended; there is nothing to cancel.");
-        }
-
-        sweep = sweep with { CancelRequested = true };
-        await sweeps.SaveAsync(sweep, cancellationToken);
-        foreach (var trial in sweep.Trials)
-        {
-            await cancellation.CancelAsync(trial.JobId, cancellationToken);
-        }
-
-        return Results.Accepted($"/api/train/sweeps/{id}", await board.ViewAsync(sweep, cancellationToken));
+        return await cancellation.CancelAsync(sweep, cancellationToken) is { } view
+            ? Results.Accepted($"/api/train/sweeps/{id}", view)
+            : ApiErrors.Conflict($"sweep '{id}' has ended; there is nothing to cancel.");
     }
 }

@@ -41,6 +41,7 @@ public static class Extensions
         builder.Services.AddSingleton<JobCancellation>();
         builder.Services.AddSingleton<SweepSubmission>();
         builder.Services.AddSingleton<SweepBoard>();
+        builder.Services.AddSingleton<SweepCancellation>();
         builder.Services.AddHostedService<SweepSupervisor>();
         builder.Services.AddGrpc();
         builder.Services.AddGrpcReflection();

@@ -2,16 +2,18 @@ using FineTuneMesh.Mesh.Jobs;
 using FineTuneMesh.ServiceDefaults;
 using FineTuneMesh.Storage;
 using FineTuneMesh.Trainer.Worker.Jobs;
+using FineTuneMesh.Trainer.Worker.Sweeps;
 using FineTuneMesh.Training.V1;
 using Grpc.Core;
 
 namespace FineTuneMesh.Trainer.Worker.Grpc;
 
 /// <summary>
-/// The training jobs API over gRPC (<c>protos/training/v1/training.proto</c>): the REST API's
-/// submission, records and cancellation behind it, with its errors as gRPC statuses.
+/// The training jobs and sweeps API over gRPC (<c>protos/training/v1/training.proto</c>): the REST
+/// API's submission, records and cancellation behind it, with its errors as gRPC statuses.
 /// </summary>
-public sealed class TrainingGrpcService(JobSubmission submission, JobStore jobs, JobCancellation cancellation) : Training.V1.Training.TrainingBase
+public sealed class TrainingGrpcService(JobSubmission submission, JobStore jobs, JobCancellation cancellation, SweepSubmission sweepSubmission,
+    SweepStore sweeps, SweepBoard board, SweepCancellation sweepCancellation) : Training.V1.Training.TrainingBase
 {
     private const int MaxListed = 200;
     private static readonly TimeSpan _watchInterval = TimeSpan.FromMilliseconds(500);
@@ -91,6 +93,74 @@ public sealed class TrainingGrpcService(JobSubmission submission, JobStore jobs,
             (lastStep, lastStatus, lastPhase) = (Math.Max(lastStep, step), record.Status, record.Progress?.Phase);
         }
     }
+
+    public override async Task<Sweep> SubmitSweep(SubmitSweepRequest request, ServerCallContext context)
+    {
+        SweepSubmissionResult result;
+        try
+        {
+            result = await sweepSubmission.SubmitAsync(SweepMessages.ToSpec(request), context.CancellationToken);
+        }
+        catch (QueueUnavailableException e)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, $"{e.Message} Submit the same sweep again to queue the rest."));
+        }
+
+        return result switch
+        {
+            { Conflict: { } conflict } => throw new RpcException(new Status(StatusCode.AlreadyExists, conflict)),
+            { Record: null } => throw new RpcException(new Status(StatusCode.InvalidArgument, ServerPaths.Redact(string.Join(" ", result.Errors)))),
+            _ => SweepMessages.ToMessage(await board.ViewAsync(result.Record, context.CancellationToken)),
+        };
+    }
+
+    public override async Task<Sweep> GetSweep(GetSweepRequest request, ServerCallContext context) =>
+        SweepMessages.ToMessage(await board.ViewAsync(await FindSweepAsync(request.Id, context.CancellationToken), context.CancellationToken));
+
+    public override async Task<ListSweepsResponse> ListSweeps(ListSweepsRequest request, ServerCallContext context)
+    {
+        var response = new ListSweepsResponse();
+        foreach (var sweep in await sweeps.ListAsync(context.CancellationToken))
+        {
+            response.Sweeps.Add(SweepMessages.ToMessage(await board.ViewAsync(sweep, context.CancellationToken)));
+        }
+
+        return response;
+    }
+
+    public override async Task<Sweep> CancelSweep(CancelSweepRequest request, ServerCallContext context)
+    {
+        var sweep = await FindSweepAsync(request.Id, context.CancellationToken);
+        return await sweepCancellation.CancelAsync(sweep, context.CancellationToken) is { } view ? SweepMessages.ToMessage(view)
+            : throw new RpcException(new Status(StatusCode.FailedPrecondition, $"sweep '{request.Id}' has ended; there is nothing to cancel."));
+    }
+
+    public override async Task WatchSweep(GetSweepRequest request, IServerStreamWriter<Sweep> responseStream, ServerCallContext context)
+    {
+        var sweep = await FindSweepAsync(request.Id, context.CancellationToken);
+        Sweep? last = null;
+        while (true)
+        {
+            var current = SweepMessages.ToMessage(await board.ViewAsync(sweep, context.CancellationToken));
+            if (!current.Equals(last))
+            {
+                await responseStream.WriteAsync(current, context.CancellationToken);
+                last = current;
+            }
+
+            if (current.Status is "succeeded" or "failed" or "cancelled")
+            {
+                return;
+            }
+
+            await Task.Delay(_watchInterval, context.CancellationToken);
+            sweep = await sweeps.GetAsync(request.Id, context.CancellationToken) ?? sweep;
+        }
+    }
+
+    private async Task<Mesh.Sweeps.SweepRecord> FindSweepAsync(string id, CancellationToken cancellationToken) =>
+        !MeshNames.IsValid(id) ? throw new RpcException(new Status(StatusCode.InvalidArgument, MeshNames.Describe("sweep id", id)))
+        : await sweeps.GetAsync(id, cancellationToken) ?? throw new RpcException(new Status(StatusCode.NotFound, $"no sweep '{id}'."));
 
     private async Task<JobRecord> FindAsync(string id, CancellationToken cancellationToken) =>
         !MeshNames.IsValid(id) ? throw new RpcException(new Status(StatusCode.InvalidArgument, MeshNames.Describe("job id", id)))
