@@ -1,3 +1,5 @@
+using FineTuneMesh.Core;
+using FineTuneMesh.Core.Generation;
 using FineTuneMesh.Core.Kernels;
 using FineTuneMesh.Core.Lora;
 using FineTuneMesh.Core.Modeling;
@@ -40,6 +42,22 @@ public static class EngineConversions
             Dropout = spec.Dropout,
             TargetModules = spec.Targets,
             LayersToTransform = spec.LayersToTransform,
+        };
+    }
+
+    extension(EvaluationSpec spec)
+    {
+        /// <summary>How held-out answers are generated: the evaluation's temperature, token limit and stops; of the model's defaults only its stop ids.</summary>
+        public SamplingOptions ToSampling(LanguageModel model, long seed) => model.DefaultSampling() with
+        {
+            Temperature = spec.Temperature,
+            TopK = 0,
+            TopP = 1,
+            MinP = 0,
+            RepetitionPenalty = 1,
+            Seed = unchecked((int)seed),
+            MaxNewTokens = spec.MaxTokens,
+            StopStrings = spec.StopStrings,
         };
     }
 

@@ -55,8 +55,9 @@ app.Configure(config =>
     });
     config.AddBranch("sweep", sweep =>
     {
-        sweep.SetDescription("Sweeps in the mesh: trials over a search space, ranked by held-out template adherence.");
-        sweep.AddCommand<SweepSubmitCommand>("submit").WithDescription("Submit a sweep (a JSON spec); --watch follows its leaderboard.");
+        sweep.SetDescription("Sweeps, locally or in the mesh: trials over a search space, ranked by held-out template adherence.");
+        sweep.AddCommand<SweepRunCommand>("run").WithDescription("Run a sweep on this machine, trial after trial, with the mesh's ranking.");
+        sweep.AddCommand<SweepSubmitCommand>("submit").WithDescription("Submit a sweep (a JSON spec) to the mesh; --watch follows its leaderboard.");
         sweep.AddCommand<SweepListCommand>("list").WithDescription("Every sweep and its leader.");
         sweep.AddCommand<SweepWatchCommand>("watch").WithDescription("Follow a sweep's leaderboard until it ends.");
         sweep.AddCommand<SweepCancelCommand>("cancel").WithDescription("Cancel a sweep and its trials.");

@@ -40,29 +40,15 @@ public sealed class SweepBoard(JobStore jobs, AdapterCatalog adapters, SweepStor
             });
         }
 
-        var ranked = standings
-            .OrderBy(s => s.Status == JobStatus.Succeeded ? 0 : 1)
-            .ThenByDescending(s => s.AdherenceRate ?? -1)
-            .ThenBy(s => s.EvalLoss is { } loss && double.IsFinite(loss) ? loss : double.MaxValue)
-            .ThenBy(s => s.DurationSeconds ?? double.MaxValue)
-            .ThenBy(s => s.Index)
-            .Select((s, i) => s with { Rank = i + 1 })
-            .ToList();
+        var ranked = SweepRanking.Rank(standings);
         return new SweepView
         {
             Id = sweep.Id,
-            Status = StatusOf(sweep, ranked),
+            Status = SweepRanking.StatusOf(ranked, sweep.CancelRequested),
             Spec = sweep.Spec,
             Leaderboard = ranked,
             CreatedAt = sweep.CreatedAt,
             CancelRequested = sweep.CancelRequested,
         };
     }
-
-    private static JobStatus StatusOf(SweepRecord sweep, List<SweepStanding> trials) =>
-        trials.Any(t => t.Status == JobStatus.Running) ? JobStatus.Running
-        : trials.Any(t => t.Status == JobStatus.Queued) ? (trials.Any(t => t.Status != JobStatus.Queued) ? JobStatus.Running : JobStatus.Queued)
-        : sweep.CancelRequested ? JobStatus.Cancelled
-        : trials.Any(t => t.Status == JobStatus.Succeeded) ? JobStatus.Succeeded
-        : JobStatus.Failed;
 }

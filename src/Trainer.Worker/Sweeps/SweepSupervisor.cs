@@ -85,14 +85,9 @@ public sealed class SweepSupervisor(SweepStore sweeps, JobStore jobs, JobCancell
 
             // Past its last step the trial has nothing left to save: its loss still counts for the rung, but it is not stopped.
             var training = progress.Phase == JobProgress.TrainingPhase && progress.Step < progress.TotalSteps;
-            var peers = results.Where(x => x.Rung == rung).Select(x => x.EvalLoss).ToList();
-            var all = peers.Append(evalLoss).Select(l => double.IsFinite(l) ? l : double.MaxValue).Order().ToList();
-            var keep = Math.Max(1, (int)Math.Floor(all.Count * rules.KeepFraction));
-            var stop = training && all.Count >= rules.MinTrialsPerRung && (double.IsFinite(evalLoss) ? evalLoss : double.MaxValue) > all[keep - 1];
-            var reason = stop
-                ? $"stopped early at {rung:P0} of its steps: eval loss {evalLoss:F4} is outside the best {keep} of {all.Count} trials there"
-                : null;
-            await StopAsync(sweep, new RungResult(record.Id, rung, evalLoss, stop, reason, DateTimeOffset.UtcNow), cancellationToken);
+            var (stop, reason) = SuccessiveHalving.Decide(rules, rung, evalLoss, results.Where(x => x.Rung == rung).Select(x => x.EvalLoss));
+            await StopAsync(sweep, new RungResult(record.Id, rung, evalLoss, stop && training, training ? reason : null, DateTimeOffset.UtcNow),
+                cancellationToken);
         }
     }
 

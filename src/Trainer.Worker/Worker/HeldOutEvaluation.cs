@@ -1,7 +1,6 @@
+using FineTuneMesh.BaseModels;
 using FineTuneMesh.Core;
-using FineTuneMesh.Core.Data;
 using FineTuneMesh.Core.Evaluation;
-using FineTuneMesh.Core.Training;
 using FineTuneMesh.Mesh;
 using FineTuneMesh.Mesh.Adapters;
 using FineTuneMesh.Mesh.Jobs;
@@ -34,33 +33,14 @@ public static class HeldOutEvaluation
             return null;
         }
 
-        var lines = JsonLines.ReadObjects(evalPath ?? dataPath).ToList();
-        var heldOut = evalPath is not null ? Enumerable.Range(0, lines.Count)
-            : TrainingPlan.HeldOutIndices(lines.Count, spec.Training.EvalFraction, spec.Training.Seed);
-        var records = heldOut
-            .Select(i => lines[i])
-            .Where(line => !line.Record.TryGetProperty("messages", out _) && !line.Record.TryGetProperty("prompt", out _))
-            .Take(settings.MaxExamples)
-            .Select(line => (IReadOnlyDictionary<string, string>)JsonLines.StringFields(line.Record, line.Source))
-            .ToList();
+        var records = HeldOutRecords.Select(dataPath, evalPath, spec.Training.EvalFraction, spec.Training.Seed, settings.MaxExamples);
         if (records.Count == 0)
         {
             return null;
         }
 
-        var sampling = model.DefaultSampling() with
-        {
-            Temperature = settings.Temperature,
-            TopK = 0,
-            TopP = 1,
-            MinP = 0,
-            RepetitionPenalty = 1,
-            Seed = unchecked((int)spec.Training.Seed),
-            MaxNewTokens = settings.MaxTokens,
-            StopStrings = settings.StopStrings,
-        };
         model.Network.eval();
-        return Evaluator.RunAsync(model, template, records, sampling, cancellationToken).GetAwaiter().GetResult();
+        return Evaluator.RunAsync(model, template, records, settings.ToSampling(model, spec.Training.Seed), cancellationToken).GetAwaiter().GetResult();
     }
 
     /// <summary>Writes the report (every example) beside the adapter files, in the mesh's JSON shape: evaluation.json, or evaluation-{task}.json for one task's.</summary>

@@ -1,9 +1,7 @@
 using System.Text.Json;
-using FineTuneMesh.Mesh;
 using FineTuneMesh.Mesh.Jobs;
-using FineTuneMesh.Mesh.Sweeps;
 
-namespace FineTuneMesh.Trainer.Worker.Sweeps;
+namespace FineTuneMesh.Mesh.Sweeps;
 
 /// <summary>
 /// Turns a sweep's search space into its trials: the full grid (every combination, in a fixed
