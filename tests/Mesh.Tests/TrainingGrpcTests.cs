@@ -137,6 +137,27 @@ public sealed class TrainingGrpcTests(MeshApp mesh)
         return updates;
     }
 
+    /// <summary>
+    /// What a client does when the trainer serving its stream goes away (UNAVAILABLE): it calls
+    /// again from the last step it saw, until the job ends. Returns every frame and how many times it resumed.
+    /// </summary>
+    public static async Task<(List<JobUpdate> Updates, int Resumed)> WatchToEndAsync(TrainingClient client, string id)
+    {
+        var updates = new List<JobUpdate>();
+        for (var resumed = 0; ; resumed++)
+        {
+            try
+            {
+                updates.AddRange(await WatchAsync(client, id, updates.LastOrDefault()?.Job.Progress?.Step ?? 0));
+                return (updates, resumed);
+            }
+            catch (RpcException e) when (e.StatusCode == StatusCode.Unavailable && resumed < 5)
+            {
+                await Task.Delay(500);
+            }
+        }
+    }
+
     public static SubmitJobRequest Request(string id, double learningRate) => new()
     {
         Id = id,

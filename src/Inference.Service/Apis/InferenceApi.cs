@@ -28,7 +28,7 @@ public static class InferenceApi
         var model = host.Info;
         var (drafted, accepted) = telemetry.DraftTotals;
         return TypedResults.Ok(new InferenceInfo(service.Service, service.Version, service.BaseModel, service.Environment,
-            model?.Folder, model?.DType, model?.Fallback ?? false, model?.FallbackReason, model?.Compute)
+            model?.DType, model?.Fallback ?? false, model?.FallbackReason is { } reason ? ServerPaths.Redact(reason) : null, model?.Compute)
         {
             Decoding = new DecodingStatistics([.. batcher.BatchSizes.Reverse().SkipWhile(n => n == 0).Reverse()], drafted, accepted),
         });

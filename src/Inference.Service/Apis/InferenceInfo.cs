@@ -2,14 +2,14 @@ namespace FineTuneMesh.Inference.Service.Apis;
 
 /// <summary>
 /// The info endpoint's body: the fields every service reports, plus what was actually loaded.
-/// <see cref="Fallback"/> is true when a tiny random model stands in for FINETUNE_BASE_MODEL.
+/// <see cref="Fallback"/> is true when a tiny random model stands in for FINETUNE_BASE_MODEL. It names
+/// no server folder: a caller learns what is served, not where it lies.
 /// </summary>
 public sealed record InferenceInfo(
     string Service,
     string Version,
     string? BaseModel,
     string Environment,
-    string? ModelFolder,
     string? Dtype,
     bool Fallback,
     string? FallbackReason,

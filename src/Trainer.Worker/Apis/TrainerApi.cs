@@ -29,7 +29,8 @@ public static class TrainerApi
         return Results.Ok(new
         {
             service = ServiceInfo.Describe(ServiceName, typeof(TrainerApi).Assembly, configuration, environment),
-            baseModel = new { requested = baseModels.ConfiguredName, baseModel.Name, baseModel.IsFallback, baseModel.FallbackReason },
+            baseModel = new { requested = baseModels.ConfiguredName, baseModel.Name, baseModel.IsFallback,
+                FallbackReason = baseModel.FallbackReason is { } reason ? ServerPaths.Redact(reason) : null },
             compute = ComputeChoice.From(baseModels.ComputeFor(baseModel, ComputeWork.Training)),
         });
     }
