@@ -32,23 +32,13 @@ public static class DatasetsApi
             return ApiErrors.BadRequest($"dataset key '{key}' must be letters, digits, '-', '_', '.' and '/' segments ending in .jsonl, without '..'.");
         }
 
-        var (bytes, error) = await RequestBody.ReadBytesAsync(request, options.Value.MaxRequestBytes, cancellationToken);
+        var (bytes, error) = await ReadJsonLinesAsync(request, key, options.Value, cancellationToken);
         if (error is not null)
         {
             return error;
         }
 
-        if (bytes.Length == 0)
-        {
-            return ApiErrors.BadRequest("the dataset is empty; send JSONL, one record per line.");
-        }
-
-        if (DatasetUploadCheck.FirstProblem(bytes) is { } problem)
-        {
-            return ApiErrors.BadRequest($"dataset '{key}' was not stored: {problem}");
-        }
-
-        var stored = await store.PutBytesAsync(MeshBuckets.Datasets, key, bytes, "application/jsonl", cancellationToken);
+        var stored = await store.PutBytesAsync(MeshBuckets.Datasets, key, bytes!, "application/jsonl", cancellationToken);
         return Results.Created($"/api/train/datasets/{key}", stored);
     }
 
@@ -60,24 +50,25 @@ public static class DatasetsApi
             return ApiErrors.BadRequest(MeshNames.Describe("dataset name", name));
         }
 
-        var (bytes, error) = await RequestBody.ReadBytesAsync(request, options.Value.MaxRequestBytes, cancellationToken);
+        var (bytes, error) = await ReadJsonLinesAsync(request, name, options.Value, cancellationToken);
         if (error is not null)
         {
             return error;
         }
 
-        if (bytes.Length == 0)
-        {
-            return ApiErrors.BadRequest("the dataset is empty; send JSONL, one record per line.");
-        }
-
-        if (DatasetUploadCheck.FirstProblem(bytes) is { } problem)
-        {
-            return ApiErrors.BadRequest($"dataset '{name}' was not stored: {problem}");
-        }
-
-        var saved = await library.SaveAsync(name, bytes, DatasetUploadCheck.RecordCount(bytes), cancellationToken);
+        var saved = await library.SaveAsync(name, bytes!, DatasetUploadCheck.RecordCount(bytes!), cancellationToken);
         return Results.Created($"/api/train/datasets/{saved.Key}", saved);
+    }
+
+    /// <summary>The body as JSONL records, or the error to answer: too large, empty, or a line that is not a JSON record (named).</summary>
+    private static async Task<(byte[]? Bytes, IResult? Error)> ReadJsonLinesAsync(HttpRequest request, string dataset, TrainerOptions options,
+        CancellationToken cancellationToken)
+    {
+        var (bytes, error) = await RequestBody.ReadBytesAsync(request, options.MaxRequestBytes, cancellationToken);
+        return error is not null ? (null, error)
+            : bytes.Length == 0 ? (null, ApiErrors.BadRequest("the dataset is empty; send JSONL, one record per line."))
+            : DatasetUploadCheck.FirstProblem(bytes) is { } problem ? (null, ApiErrors.BadRequest($"dataset '{dataset}' was not stored: {problem}"))
+            : (bytes, null);
     }
 
     private static async Task<IResult> GetAsync(string key, ArtifactStore store, CancellationToken cancellationToken) =>

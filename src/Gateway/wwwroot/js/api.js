@@ -300,3 +300,39 @@ export function delay(ms, signal) {
     }, { once: true });
   });
 }
+
+/**
+ * Follows a resource's event stream until the resource is final. When the stream ends early (a
+ * trainer restarted, the network blinked, a 503 for too many streams) the resource is read once,
+ * then the stream is opened again; a 400 or 404 ends the following through onFatal.
+ * onState(state) returns true once the state it was given is final.
+ */
+export async function followUntilFinal({ eventsUrl, stateUrl, signal, onEvent, onState, onFatal }) {
+  for (;;) {
+    try {
+      await readEvents(eventsUrl, { signal, onEvent });
+    } catch (error) {
+      if (isAbort(error)) {
+        return;
+      }
+      if (error.status === 400 || error.status === 404) {
+        onFatal(error);
+        return;
+      }
+    }
+    try {
+      if (await onState(await getJson(stateUrl, { signal }))) {
+        return;
+      }
+      await delay(2000, signal);
+    } catch (error) {
+      if (isAbort(error)) {
+        return;
+      }
+      await delay(5000, signal).catch(() => {});
+      if (signal.aborted) {
+        return;
+      }
+    }
+  }
+}

@@ -2,7 +2,7 @@
 // live leaderboard of one sweep, promoting a trial's adapter version to an alias (and rolling the
 // alias back), and the list of sweeps to re-attach to.
 
-import { delay, getJson, isAbort, path, readEvents, sendJson } from './api.js';
+import { followUntilFinal, getJson, isAbort, path, sendJson } from './api.js';
 import { byTestId, h, setOptions } from './dom.js';
 import { FormErrors, readNumber, whileBusy } from './forms.js';
 import { formatDate, formatDuration, formatNumber, formatRate, plural } from './format.js';
@@ -382,38 +382,21 @@ function attach(id, view = null) {
  * stream ends before the sweep does (a trainer restarted, the network blinked) it is reopened.
  */
 async function follow(sweep) {
-  const { signal } = sweep.controller;
-  for (;;) {
-    try {
-      await readEvents(path`/api/train/sweeps/${sweep.id}/events`, { signal, onEvent: (event) => onSweepEvent(sweep, event) });
-    } catch (error) {
-      if (isAbort(error)) {
-        return;
-      }
-      if (error.status === 400 || error.status === 404) {
-        errors.show(error);
-        return;
-      }
-      // 503 (too many streams on the trainer) and broken connections: read it, then try again.
-    }
-    try {
-      const view = await getJson(path`/api/train/sweeps/${sweep.id}`, { signal });
+  await followUntilFinal({
+    eventsUrl: path`/api/train/sweeps/${sweep.id}/events`,
+    stateUrl: path`/api/train/sweeps/${sweep.id}`,
+    signal: sweep.controller.signal,
+    onEvent: (event) => onSweepEvent(sweep, event),
+    onState: (view) => {
       showView(view, sweep);
-      if (FINAL.has(view.status)) {
-        finished(sweep);
-        return;
+      if (!FINAL.has(view.status)) {
+        return false;
       }
-      await delay(2000, signal);
-    } catch (error) {
-      if (isAbort(error)) {
-        return;
-      }
-      await delay(5000, signal).catch(() => {});
-      if (signal.aborted) {
-        return;
-      }
-    }
-  }
+      finished(sweep);
+      return true;
+    },
+    onFatal: (error) => errors.show(error),
+  });
 }
 
 function onSweepEvent(sweep, { event, data }) {

@@ -1,7 +1,7 @@
 // The Train tab: the job form, the live view of one job (status, progress, loss chart), and the
 // list of recent jobs to re-attach to.
 
-import { delay, getJson, getJsonFile, isAbort, path, readEvents, sendJson } from './api.js';
+import { followUntilFinal, getJson, getJsonFile, path, sendJson } from './api.js';
 import { drawLineChart, lossValue } from './chart.js';
 import { byTestId, definitionList, h, setOptions } from './dom.js';
 import { FormErrors, readNumber, whileBusy } from './forms.js';
@@ -259,38 +259,21 @@ export function attach(id, record = null) {
  * stream ends before the job does (a trainer restarted, the network blinked) it is reopened.
  */
 async function follow(job) {
-  const { signal } = job.controller;
-  for (;;) {
-    try {
-      await readEvents(path`/api/train/jobs/${job.id}/events`, { signal, onEvent: (event) => onJobEvent(job, event) });
-    } catch (error) {
-      if (isAbort(error)) {
-        return;
-      }
-      if (error.status === 400 || error.status === 404) {
-        errors.show(error);
-        return;
-      }
-      // 503 (too many streams on the trainer) and broken connections: poll, then try again.
-    }
-    try {
-      const record = await getJson(path`/api/train/jobs/${job.id}`, { signal });
+  await followUntilFinal({
+    eventsUrl: path`/api/train/jobs/${job.id}/events`,
+    stateUrl: path`/api/train/jobs/${job.id}`,
+    signal: job.controller.signal,
+    onEvent: (event) => onJobEvent(job, event),
+    onState: async (record) => {
       showRecord(record, job);
-      if (FINAL.has(record.status)) {
-        await finished(record, job);
-        return;
+      if (!FINAL.has(record.status)) {
+        return false;
       }
-      await delay(2000, signal);
-    } catch (error) {
-      if (isAbort(error)) {
-        return;
-      }
-      await delay(5000, signal).catch(() => {});
-      if (signal.aborted) {
-        return;
-      }
-    }
-  }
+      await finished(record, job);
+      return true;
+    },
+    onFatal: (error) => errors.show(error),
+  });
 }
 
 function onJobEvent(job, { event, data }) {
