@@ -12,15 +12,19 @@ namespace FineTuneMesh.Inference.Service.Tests;
 public sealed class ServiceInfoTests(TinyModelFixture tiny)
 {
     [Fact]
-    public async Task TheInfoEndpointReportsTheLoadedFolderAndNoFallback()
+    public async Task TheInfoEndpointReportsTheLoadedModelWithoutItsFolderAndNoFallback()
     {
         using var http = tiny.Server.CreateHttpClient();
 
-        var info = await http.GetFromJsonAsync<JsonElement>("/api/inference/info");
+        var body = await http.GetStringAsync("/api/inference/info");
+        var info = JsonSerializer.Deserialize<JsonElement>(body);
         var health = await http.GetStringAsync(HealthEndpoints.HealthPath);
 
         Assert.Equal("Healthy", health);
-        Assert.Equal(tiny.ModelFolder, info.GetProperty("modelFolder").GetString());
+        // What is served, never where it lies on the server.
+        Assert.False(info.TryGetProperty("modelFolder", out _));
+        Assert.DoesNotContain(tiny.ModelFolder, body);
+        Assert.Equal(Path.GetFileName(tiny.ModelFolder), info.GetProperty("baseModel").GetString());
         Assert.False(info.GetProperty("fallback").GetBoolean());
         Assert.Equal("float32", info.GetProperty("dtype").GetString());
     }
