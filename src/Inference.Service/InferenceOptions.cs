@@ -49,6 +49,15 @@ public sealed class InferenceOptions
     [Range(1, 3_600_000)]
     public int RetryAfterMs { get; set; } = 1000;
 
+    /// <summary>
+    /// The attention-cache memory running generations may hold together, in MB; each reserves its
+    /// prompt plus max tokens when it starts. A request that would go past it is refused as busy
+    /// (RESOURCE_EXHAUSTED / 429, with the retry hint); one that could never fit is refused as
+    /// invalid (INVALID_ARGUMENT / 400). 0 = a quarter of the memory the service may use.
+    /// </summary>
+    [Range(0, 10_000_000)]
+    public double MaxKvCacheMB { get; set; }
+
     /// <summary>Prompts longer than this many tokens are refused (INVALID_ARGUMENT / 400); 0 = only the model's context limits them.</summary>
     [Range(0, 10_000_000)]
     public int MaxPromptTokens { get; set; }

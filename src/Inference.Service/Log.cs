@@ -27,4 +27,8 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 7, Level = LogLevel.Warning, Message = "Could not load the newly published adapter {Name}: {Error}")]
     public static partial void AdapterAutoLoadFailed(ILogger logger, string name, string error);
+
+    [LoggerMessage(EventId = 8, Level = LogLevel.Warning,
+        Message = "Refused a generation needing {Needed} KV bytes: {Reserved} of the {Budget}-byte budget are reserved")]
+    public static partial void KvBudgetRefused(ILogger logger, long needed, long reserved, long budget);
 }

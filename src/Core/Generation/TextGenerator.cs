@@ -46,10 +46,11 @@ public sealed class TextGenerator(CausalLanguageModel model, TextTokenizer token
         var firstToken = TimeSpan.Zero;
         FinishReason? reason = null;
 
-        using var cache = model.NewCache();
-        var speculation = options.IsGreedy && options.DraftTokens > 0
+        // Speculative drafts are verified within the room left, so the cache never holds more than this.
+        using var cache = model.NewCache(promptIds.Count + maxNew);
+        var speculation = options.DraftTokens > 0
             ? new Speculation(new PromptLookupDrafter([.. options.ExpectedTexts.SelectMany(t => tokenizer.Encode(t))]), options.DraftTokens,
-                repetitionPenalty: options.RepetitionPenalty != 1.0)
+                argmaxOnly: options.IsGreedy && options.RepetitionPenalty == 1.0)
             : null;
         // Tokens decided but not yet emitted: one per plain step, or a verified draft and the model's next.
         var pending = new Queue<int>();

@@ -122,5 +122,6 @@ public sealed class CausalLanguageModel : nn.Module
         }
     }
 
-    public KvCache NewCache() => new(Config.NumHiddenLayers);
+    /// <summary>A fresh cache; <paramref name="maxPositions"/> caps how far its buffers grow ahead of use (by doubling), so a generation's memory stays within what was reserved for it.</summary>
+    public KvCache NewCache(long maxPositions = long.MaxValue) => new(Config.NumHiddenLayers, maxPositions);
 }

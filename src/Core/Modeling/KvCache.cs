@@ -8,7 +8,10 @@ public sealed class KvCache : IDisposable
 {
     private readonly LayerKvCache[] _layers;
 
-    public KvCache(int layerCount) => _layers = [.. Enumerable.Range(0, layerCount).Select(_ => new LayerKvCache())];
+    /// <param name="layerCount">The model's layers.</param>
+    /// <param name="maxPositions">The most positions a layer's buffers grow to ahead of use (more are still taken when written).</param>
+    public KvCache(int layerCount, long maxPositions = long.MaxValue) =>
+        _layers = [.. Enumerable.Range(0, layerCount).Select(_ => new LayerKvCache(maxPositions))];
 
     public LayerKvCache this[int layer] => _layers[layer];
 

@@ -4,9 +4,11 @@ namespace FineTuneMesh.Core.Modeling;
 
 /// <summary>
 /// Keys and values of one layer for one sequence batch, in a buffer that grows by doubling so
-/// that a decode step writes in place instead of re-concatenating the whole history.
+/// that a decode step writes in place instead of re-concatenating the whole history. Growth stops
+/// at <paramref name="maxPositions"/> ahead of use: a generation whose length is known never holds
+/// more than it will need (the inference service reserves exactly that much of its KV budget).
 /// </summary>
-public sealed class LayerKvCache : IDisposable
+public sealed class LayerKvCache(long maxPositions = long.MaxValue) : IDisposable
 {
     private Tensor? _keys;   // [B, kvH, capacity, D]
     private Tensor? _values; // [B, kvH, capacity, D]
@@ -53,7 +55,7 @@ public sealed class LayerKvCache : IDisposable
             return;
         }
 
-        var newCapacity = Math.Max(needed, Math.Max(64, capacity * 2));
+        var newCapacity = Math.Max(needed, Math.Min(maxPositions, Math.Max(64, capacity * 2)));
         var shape = new[] { batch, kvHeads, newCapacity, headDim };
         var keys = empty(shape, dtype, device).DetachFromDisposeScope();
         var values = empty(shape, dtype, device).DetachFromDisposeScope();

@@ -29,6 +29,13 @@ public static class ModelFootprint
         _ => Parameters(config) * 2,
     };
 
+    /// <summary>
+    /// Bytes one cached position takes across all layers: keys and values of every key/value head,
+    /// in fp32 (the engine's token step keeps its cache in fp32, so this bounds the other dtypes too).
+    /// </summary>
+    public static long KvCacheBytesPerPosition(ModelConfig config) =>
+        (long)config.NumHiddenLayers * 2 * config.KeyValueHeads * config.HeadDim * sizeof(float);
+
     /// <summary>Free memory now (MemAvailable), or null where the system does not say.</summary>
     public static long? AvailableBytes()
     {

@@ -1,4 +1,5 @@
 using FineTuneMesh.Core.Generation;
+using FineTuneMesh.Inference.Service.Generation;
 using FineTuneMesh.Inference.Service.Models;
 using FineTuneMesh.Inference.Service.Telemetry;
 using FineTuneMesh.ServiceDefaults;
@@ -22,15 +23,17 @@ public static class InferenceApi
 
     /// <summary>The service's name, build version, configured base model and the model actually loaded.</summary>
     public static Ok<InferenceInfo> GetInfo(IConfiguration configuration, IHostEnvironment environment, ModelHost host, DecodeBatcher batcher,
-        InferenceTelemetry telemetry)
+        InferenceTelemetry telemetry, KvBudget kvBudget)
     {
         var service = ServiceInfo.Describe(ServiceName, typeof(InferenceApi).Assembly, configuration, environment);
         var model = host.Info;
         var (drafted, accepted) = telemetry.DraftTotals;
+        var (held, running) = kvBudget.Reserved;
         return TypedResults.Ok(new InferenceInfo(service.Service, service.Version, service.BaseModel, service.Environment,
             model?.DType, model?.Fallback ?? false, model?.FallbackReason is { } reason ? ServerPaths.Redact(reason) : null, model?.Compute)
         {
             Decoding = new DecodingStatistics([.. batcher.BatchSizes.Reverse().SkipWhile(n => n == 0).Reverse()], drafted, accepted),
+            KvCache = new KvCacheStatistics(kvBudget.BudgetBytes, held, running),
         });
     }
 }

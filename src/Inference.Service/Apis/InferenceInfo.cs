@@ -17,7 +17,15 @@ public sealed record InferenceInfo(
 {
     /// <summary>How decoding has gone since the service started (for benchmarks and operators).</summary>
     public DecodingStatistics? Decoding { get; init; }
+
+    /// <summary>The attention-cache budget and how much of it running generations hold.</summary>
+    public KvCacheStatistics? KvCache { get; init; }
 }
+
+/// <param name="BudgetBytes">the whole budget (Inference:MaxKvCacheMB)</param>
+/// <param name="ReservedBytes">what running generations hold now</param>
+/// <param name="Generations">the generations holding it</param>
+public sealed record KvCacheStatistics(long BudgetBytes, long ReservedBytes, int Generations);
 
 /// <param name="StepsBySequences">shared decode steps by how many sequences they ran (index 0 unused)</param>
 /// <param name="DraftedTokens">tokens drafted for speculative decoding</param>

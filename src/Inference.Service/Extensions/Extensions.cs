@@ -48,6 +48,7 @@ public static class Extensions
         builder.Services.AddSingleton<AdapterRegistry>();
         builder.Services.AddSingleton<ModelCatalog>();
         builder.Services.AddSingleton<AdmissionQueue>();
+        builder.Services.AddSingleton<KvBudget>();
         builder.Services.AddSingleton<InferenceTelemetry>();
         builder.Services.AddSingleton<GenerationRunner>();
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using FineTuneMesh.Core;
 using FineTuneMesh.Core.Generation;
+using FineTuneMesh.Core.Modeling;
 using FineTuneMesh.Inference.Service.Models;
 using FineTuneMesh.Inference.Service.Telemetry;
 using Microsoft.Extensions.Options;
@@ -9,7 +10,8 @@ namespace FineTuneMesh.Inference.Service.Generation;
 
 /// <summary>
 /// The one path every API generates through (gRPC and the OpenAI-compatible REST API alike):
-/// checks the request, takes a slot in the <see cref="AdmissionQueue"/>, borrows the base or
+/// checks the request, takes a slot in the <see cref="AdmissionQueue"/> and its share of the
+/// <see cref="KvBudget"/>, borrows the base or
 /// adapter model and starts the decode loop. Everything that can refuse a request happens in
 /// <see cref="StartAsync"/>, before a response has begun, so each API can answer with its own
 /// status (RESOURCE_EXHAUSTED / 429, NOT_FOUND / 404, INVALID_ARGUMENT / 400).
@@ -18,6 +20,7 @@ public sealed class GenerationRunner(
     ModelHost host,
     AdapterRegistry adapters,
     AdmissionQueue admission,
+    KvBudget kvBudget,
     InferenceTelemetry telemetry,
     IOptions<InferenceOptions> options,
     ILogger<GenerationRunner> logger)
@@ -32,7 +35,7 @@ public sealed class GenerationRunner(
     /// <exception cref="ModelNotReadyException">The base model is still loading.</exception>
     /// <exception cref="ArgumentException">A bad request (<see cref="PromptTooLongException"/> for an oversize prompt).</exception>
     /// <exception cref="AdapterNotFoundException">No such adapter.</exception>
-    /// <exception cref="ServerBusyException">Every slot and queue place is taken, or no slot came free in time.</exception>
+    /// <exception cref="ServerBusyException">Every slot and queue place is taken, no slot came free in time, or the KV budget is taken.</exception>
     public async Task<GenerationStream> StartAsync(GenerationRequest request, CancellationToken cancellationToken,
         Func<TimeSpan, CancellationToken, Task>? whileQueued = null)
     {
@@ -52,6 +55,8 @@ public sealed class GenerationRunner(
                 adapters.Validate(request.Adapter);
             }
 
+            var kvBytes = KvBytesWithinBudget(model.Config, promptIds.Count, sampling.MaxNewTokens);
+
             if (!await admission.TryEnterAsync(whileQueued, cancellationToken).ConfigureAwait(false))
             {
                 var value = options.Value;
@@ -61,6 +66,18 @@ public sealed class GenerationRunner(
                     value.RetryAfterMs);
             }
 
+            if (!kvBudget.TryReserve(kvBytes))
+            {
+                admission.Release();
+                var (held, running) = kvBudget.Reserved;
+                Log.KvBudgetRefused(logger, kvBytes, held, kvBudget.BudgetBytes);
+                throw new ServerBusyException(
+                    $"the server's attention-cache budget is taken: {running} generation(s) hold {KvBudget.Megabytes(held)} of "
+                    + $"{KvBudget.Megabytes(kvBudget.BudgetBytes)} (Inference:MaxKvCacheMB) and this one needs {KvBudget.Megabytes(kvBytes)}; "
+                    + $"retry after {options.Value.RetryAfterMs} ms, or ask for fewer max tokens.",
+                    options.Value.RetryAfterMs);
+            }
+
             ModelLease lease;
             try
             {
@@ -68,6 +85,7 @@ public sealed class GenerationRunner(
             }
             catch
             {
+                kvBudget.Release(kvBytes);
                 admission.Release();
                 throw;
             }
@@ -80,6 +98,7 @@ public sealed class GenerationRunner(
                 () =>
                 {
                     lease.Dispose();
+                    kvBudget.Release(kvBytes);
                     admission.Release();
                 },
                 cancellationToken);
@@ -90,6 +109,20 @@ public sealed class GenerationRunner(
             activity?.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The KV bytes the generation reserves, or an ArgumentException when it needs more than the whole budget.</summary>
+    private long KvBytesWithinBudget(ModelConfig config, int promptTokens, int maxNewTokens)
+    {
+        var (positions, bytes) = KvBudget.Need(config, promptTokens, maxNewTokens);
+        if (bytes > kvBudget.BudgetBytes)
+        {
+            throw new ArgumentException(
+                $"the prompt ({promptTokens} tokens) plus max tokens ({maxNewTokens}) need {positions} cached positions, {KvBudget.Megabytes(bytes)} "
+                + $"of attention cache; this server's whole budget is {KvBudget.Megabytes(kvBudget.BudgetBytes)} (Inference:MaxKvCacheMB): ask for fewer max tokens.");
+        }
+
+        return bytes;
     }
 
     /// <summary>The prompt's token ids and the sampling options, or an ArgumentException naming what is wrong.</summary>
