@@ -22,25 +22,67 @@ public sealed class LogitsSampler
     public int Next(Tensor logits, IReadOnlyCollection<int> history)
     {
         using var scope = NewDisposeScope();
-        var scores = logits.to(ScalarType.Float32);
-        if (_options.RepetitionPenalty != 1.0 && history.Count > 0)
-        {
-            scores = ApplyRepetitionPenalty(scores, history, _options.RepetitionPenalty);
-        }
-
+        var scores = Scores(logits, history);
         if (_options.IsGreedy)
         {
             return (int)scores.argmax().item<long>();
         }
 
+        var (ids, probabilities, kept) = Candidates(scores);
+        return (int)ids[Draw(probabilities, kept, excluded: -1)];
+    }
+
+    /// <summary>
+    /// Speculative sampling's acceptance rule for a drafted token: keep <paramref name="draft"/> with
+    /// the probability the distribution gives it, else draw from the distribution without it. The
+    /// draft is one certain token (a lookup, not a model), so the token returned has exactly the
+    /// distribution of <see cref="Next"/>: p(draft) by acceptance, and for any other token t,
+    /// (1 - p(draft)) x p(t) / (1 - p(draft)) = p(t). Greedy keeps the draft where it is the argmax.
+    /// </summary>
+    public int NextGiven(Tensor logits, IReadOnlyCollection<int> history, int draft)
+    {
+        using var scope = NewDisposeScope();
+        var scores = Scores(logits, history);
+        if (_options.IsGreedy)
+        {
+            return (int)scores.argmax().item<long>();
+        }
+
+        var (ids, probabilities, kept) = Candidates(scores);
+        var at = Array.IndexOf(ids, (long)draft, 0, kept);
+        if (at >= 0)
+        {
+            double total = 0;
+            for (var i = 0; i < kept; i++)
+            {
+                total += probabilities[i];
+            }
+
+            if (_random.NextDouble() * total < probabilities[at])
+            {
+                return draft;
+            }
+        }
+
+        return (int)ids[Draw(probabilities, kept, excluded: at)];
+    }
+
+    /// <summary>The scores after the repetition penalty, in fp32.</summary>
+    private Tensor Scores(Tensor logits, IReadOnlyCollection<int> history)
+    {
+        var scores = logits.to(ScalarType.Float32);
+        return _options.RepetitionPenalty != 1.0 && history.Count > 0 ? ApplyRepetitionPenalty(scores, history, _options.RepetitionPenalty) : scores;
+    }
+
+    /// <summary>The candidates by falling probability after temperature and top-k, and how many survive top-p and min-p.</summary>
+    private (long[] Ids, float[] Probabilities, int Kept) Candidates(Tensor scores)
+    {
         scores = scores / _options.Temperature;
         var (values, indices) = _options.TopK > 0
             ? scores.topk(Math.Min(_options.TopK, (int)scores.shape[0]))
             : scores.sort(descending: true);
         var probabilities = nn.functional.softmax(values, 0).data<float>().ToArray();
-        var ids = indices.data<long>().ToArray();
-        var kept = KeptCount(probabilities, _options.TopP, _options.MinP);
-        return (int)ids[Draw(probabilities, kept)];
+        return (indices.data<long>().ToArray(), probabilities, KeptCount(probabilities, _options.TopP, _options.MinP));
     }
 
     private static Tensor ApplyRepetitionPenalty(Tensor scores, IReadOnlyCollection<int> history, double penalty)
@@ -71,17 +113,25 @@ public sealed class LogitsSampler
         return kept;
     }
 
-    private int Draw(float[] probabilities, int count)
+    /// <summary>A draw among the first <paramref name="count"/> candidates by their probabilities, never <paramref name="excluded"/> (-1: none).</summary>
+    private int Draw(float[] probabilities, int count, int excluded)
     {
         double total = 0;
         for (var i = 0; i < count; i++)
         {
-            total += probabilities[i];
+            total += i == excluded ? 0 : probabilities[i];
         }
 
         var target = _random.NextDouble() * total;
+        var last = 0;
         for (var i = 0; i < count; i++)
         {
+            if (i == excluded)
+            {
+                continue;
+            }
+
+            last = i;
             target -= probabilities[i];
             if (target < 0)
             {
@@ -89,6 +139,6 @@ public sealed class LogitsSampler
             }
         }
 
-        return count - 1;
+        return last;
     }
 }

@@ -14,9 +14,10 @@ public sealed record SamplingOptions
     public IReadOnlyList<string> StopStrings { get; init; } = [];
 
     /// <summary>
-    /// Speculative decoding for greedy generation: at most this many tokens are drafted per step
-    /// (from the prompt, the text so far and <see cref="ExpectedTexts"/>) and verified in one pass;
-    /// the output is exactly plain greedy decoding's. 0 turns it off.
+    /// Speculative decoding: at most this many tokens are drafted per step (from the prompt, the text
+    /// so far and <see cref="ExpectedTexts"/>) and verified in one pass. Greedy output is exactly
+    /// plain greedy decoding's; sampled output keeps its distribution (the acceptance rule), though
+    /// a seed then draws a different, equally likely text than without drafts. 0 turns it off.
     /// </summary>
     public int DraftTokens { get; init; } = 8;
 

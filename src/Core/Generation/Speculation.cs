@@ -4,15 +4,20 @@ using static TorchSharp.torch;
 namespace FineTuneMesh.Core.Generation;
 
 /// <summary>
-/// Speculative greedy decoding for one stream: draft a few tokens (<see cref="PromptLookupDrafter"/>),
-/// run the last token and the draft through the model in one step, keep the draft up to the first
-/// token the model would not have chosen, and take the model's own token there. The engine's step
-/// gives every row bit for bit the logits of one token at a time, so the tokens are exactly those
-/// of plain greedy decoding. The draft length adapts: it doubles while drafts are accepted whole
+/// Speculative decoding for one stream: draft a few tokens (<see cref="PromptLookupDrafter"/>), run
+/// the last token and the draft through the model in one step, keep the draft up to the first token
+/// the model does not take, and take the model's own token there. Greedy takes a drafted token where
+/// it is the argmax; sampling takes it by the acceptance rule (<see cref="LogitsSampler.NextGiven"/>),
+/// which leaves the distribution of the text unchanged. The engine's step gives every row bit for
+/// bit the logits of one token at a time, so greedy tokens are exactly those of plain greedy
+/// decoding. The draft length adapts: it doubles while drafts are accepted whole
 /// and halves when the first drafted token is refused, so a stream whose drafts keep failing pays
 /// for short ones only.
 /// </summary>
-internal sealed class Speculation(PromptLookupDrafter drafter, int maxDraft, bool repetitionPenalty)
+/// <param name="drafter">Where drafts come from.</param>
+/// <param name="maxDraft">The longest draft.</param>
+/// <param name="argmaxOnly">Greedy without a repetition penalty: each row's token is its logits' argmax, one argmax for all rows.</param>
+internal sealed class Speculation(PromptLookupDrafter drafter, int maxDraft, bool argmaxOnly)
 {
     private int _length = Math.Min(4, maxDraft);
 
@@ -42,12 +47,13 @@ internal sealed class Speculation(PromptLookupDrafter drafter, int maxDraft, boo
     {
         using var scope = NewDisposeScope();
         var decided = new List<int>();
-        // Without a repetition penalty each row's greedy token depends on its logits alone: one argmax for all rows.
-        var choices = repetitionPenalty ? null : decodable(logits).argmax(-1).data<long>().ToArray();
-        var context = repetitionPenalty ? new List<int>(history) : null;
+        var choices = argmaxOnly ? decodable(logits).argmax(-1).data<long>().ToArray() : null;
+        var context = argmaxOnly ? null : new List<int>(history);
         for (var i = 0; i <= draft.Length; i++)
         {
-            var token = choices is null ? sampler.Next(decodable(logits[i]), context!) : (int)choices[i];
+            var token = choices is not null ? (int)choices[i]
+                : i < draft.Length ? sampler.NextGiven(decodable(logits[i]), context!, draft[i])
+                : sampler.Next(decodable(logits[i]), context!);
             decided.Add(token);
             if (i == draft.Length || token != draft[i])
             {

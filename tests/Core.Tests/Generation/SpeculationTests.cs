@@ -10,7 +10,8 @@ namespace FineTuneMesh.Core.Tests.Generation;
 /// Speculative greedy decoding gives exactly plain greedy decoding's output, token for token, on a
 /// tiny model taught a template whose answers echo the question and end in fixed text (so drafts
 /// from the prompt and from the template's text are accepted, and the stop string falls inside an
-/// accepted draft); sampling is not speculated; the drafter proposes what followed an earlier occurrence.
+/// accepted draft); sampled drafts are kept by the acceptance rule, which leaves the distribution
+/// unchanged; the drafter proposes what followed an earlier occurrence.
 /// </summary>
 public sealed class SpeculationTests(SpeculationTests.TemplateModel taught, ITestOutputHelper output)
     : IClassFixture<SpeculationTests.TemplateModel>
@@ -38,11 +39,52 @@ public sealed class SpeculationTests(SpeculationTests.TemplateModel taught, ITes
     }
 
     [Fact]
-    public async Task SampledGeneration_IsNotSpeculated()
+    public async Task SampledGeneration_IsSpeculated_AndASeedStillGivesTheSameText()
     {
         var prompt = taught.Model.Tokenizer.Encode(TemplateModel.Template.RenderPrompt(new Dictionary<string, string> { ["question"] = "What is a list?" }));
-        var (_, summary) = await taught.Model.Generator.GenerateAsync(prompt, taught.Greedy with { Temperature = 0.8, Seed = 3 });
-        Assert.Equal(0, summary.DraftedTokens);
+        var sampled = taught.Greedy with { Temperature = 0.5, Seed = 3 };
+        var first = await taught.Model.Generator.GenerateAsync(prompt, sampled);
+        var again = await taught.Model.Generator.GenerateAsync(prompt, sampled);
+
+        Assert.Equal(first.Summary.CompletionTokenIds, again.Summary.CompletionTokenIds);
+        Assert.True(first.Summary.AcceptedDraftTokens > 0, $"{first.Summary.AcceptedDraftTokens}/{first.Summary.DraftedTokens} drafts accepted");
+        output.WriteLine($"{first.Text.Replace("\n", "\\n")} ({first.Summary.AcceptedDraftTokens}/{first.Summary.DraftedTokens} drafts accepted)");
+    }
+
+    /// <summary>
+    /// The acceptance rule leaves the distribution as it is: drawn many times with a draft (likely,
+    /// unlikely, or cut by top-k), each token comes out as often as plain sampling draws it.
+    /// </summary>
+    [Theory]
+    [InlineData(0, 0)]   // the likeliest token drafted
+    [InlineData(4, 0)]   // an unlikely one
+    [InlineData(5, 3)]   // one that top-k removes: never kept
+    public void TheAcceptanceRule_LeavesTheDistributionUnchanged(int draft, int topK)
+    {
+        using var logits = TorchSharp.torch.tensor(new[] { 2.0f, 1.5f, 1.0f, 0.2f, -0.5f, -1.0f });
+        var options = new SamplingOptions { Temperature = 0.9, TopK = topK, TopP = 1.0, MinP = 0, RepetitionPenalty = 1.0 };
+        const int Draws = 20_000;
+        var plain = Histogram(new LogitsSampler(options with { Seed = 1 }), s => s.Next(logits, []));
+        var drafted = Histogram(new LogitsSampler(options with { Seed = 2 }), s => s.NextGiven(logits, [], draft));
+
+        var totalVariation = plain.Zip(drafted, (a, b) => Math.Abs(a - b)).Sum() / 2.0 / Draws;
+        output.WriteLine($"total variation {totalVariation:F4}: plain [{string.Join(", ", plain)}], drafted [{string.Join(", ", drafted)}]");
+        Assert.True(totalVariation < 0.02, $"total variation {totalVariation:F4}: plain [{string.Join(", ", plain)}], drafted [{string.Join(", ", drafted)}]");
+        if (topK > 0)
+        {
+            Assert.Equal(0, drafted[draft]);
+        }
+
+        static int[] Histogram(LogitsSampler sampler, Func<LogitsSampler, int> draw)
+        {
+            var counts = new int[6];
+            for (var i = 0; i < Draws; i++)
+            {
+                counts[draw(sampler)]++;
+            }
+
+            return counts;
+        }
     }
 
     [Fact]
