@@ -12,14 +12,19 @@ namespace FineTuneMesh.Core.Generation;
 /// bit the logits of one token at a time, so greedy tokens are exactly those of plain greedy
 /// decoding. The draft length adapts: it doubles while drafts are accepted whole
 /// and halves when the first drafted token is refused, so a stream whose drafts keep failing pays
-/// for short ones only.
+/// for short ones only; once a one-token draft is refused too, drafting pauses for a few steps
+/// (1, 2, 4 ... 16, reset by any accepted draft), so where drafts fail (random weights, or sampling
+/// at a high temperature) plain decoding is barely slowed.
 /// </summary>
 /// <param name="drafter">Where drafts come from.</param>
 /// <param name="maxDraft">The longest draft.</param>
 /// <param name="argmaxOnly">Greedy without a repetition penalty: each row's token is its logits' argmax, one argmax for all rows.</param>
 internal sealed class Speculation(PromptLookupDrafter drafter, int maxDraft, bool argmaxOnly)
 {
+    private const int LongestPause = 16;
     private int _length = Math.Min(4, maxDraft);
+    private int _pause;
+    private int _pauseLeft;
 
     public int Drafted { get; private set; }
     public int Accepted { get; private set; }
@@ -32,6 +37,12 @@ internal sealed class Speculation(PromptLookupDrafter drafter, int maxDraft, boo
     public async Task<int[]?> StepAsync(Func<long[], KvCache, Task<Tensor?>> step, int last, KvCache cache, LogitsSampler sampler,
         List<int> history, int room, Func<Tensor, Tensor> decodable)
     {
+        if (_pauseLeft > 0)
+        {
+            _pauseLeft--;
+            return null;
+        }
+
         var draft = drafter.Draft(history, Math.Min(_length, room - 1));
         if (draft.Length == 0)
         {
@@ -68,6 +79,16 @@ internal sealed class Speculation(PromptLookupDrafter drafter, int maxDraft, boo
         cache.Truncate(start + 1 + accepted);
         Drafted += draft.Length;
         Accepted += accepted;
+        if (accepted == 0 && _length == 1)
+        {
+            _pause = Math.Min(LongestPause, Math.Max(1, _pause * 2));
+            _pauseLeft = _pause;
+        }
+        else if (accepted > 0)
+        {
+            _pause = 0;
+        }
+
         _length = accepted == draft.Length ? Math.Min(maxDraft, _length * 2) : accepted == 0 ? Math.Max(1, _length / 2) : _length;
         return [.. decided];
     }
