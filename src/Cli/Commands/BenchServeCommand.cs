@@ -15,8 +15,9 @@ namespace FineTuneMesh.Cli.Commands;
 /// <c>bench serve</c>: starts the inference service and the gateway (their own builds, as child
 /// processes, on free ports) on a model folder, then runs 1, 2 and 4 concurrent greedy streams
 /// over gRPC and over the OpenAI-compatible REST API, each direct and through the gateway, and
-/// prints time to first token, tokens/s and the gateway's added latency per token. A benchmark,
-/// not a test: it asserts nothing.
+/// prints time to first token, tokens/s and the gateway's added latency per token; then the time to
+/// first token of a request that joins three streams already decoding, against the same request
+/// alone. A benchmark, not a test: it asserts nothing.
 /// </summary>
 public sealed class BenchServeCommand : AsyncCommand<BenchServeCommand.Settings>
 {
@@ -134,7 +135,51 @@ public sealed class BenchServeCommand : AsyncCommand<BenchServeCommand.Settings>
                 Markup.Escape(group.Key), group.Average(a => a.PerToken), group.Count(), group.First().PerToken);
         }
 
+        var (alone, joining) = await JoinLatencyAsync(directClient, settings, cancellationToken);
+        AnsiConsole.MarkupLine(CultureInfo.InvariantCulture,
+            "TTFT of a request joining 3 running streams (gRPC direct, median of {0}): {1:F0} ms; alone {2:F0} ms; {3:F2}x (goal at most 2x)",
+            Math.Max(1, settings.Repeats), joining, alone, joining / alone);
         return 0;
+    }
+
+    /// <summary>
+    /// The median time to first token of one request alone, and of the same request sent while
+    /// three others are decoding (each has streamed its first token, and each has far more to go).
+    /// </summary>
+    private static async Task<(double AloneMs, double JoiningMs)> JoinLatencyAsync(Inference.V1.Inference.InferenceClient client, Settings settings,
+        CancellationToken cancellationToken)
+    {
+        var (alone, joining) = (new List<double>(), new List<double>());
+        for (var run = 0; run < Math.Max(1, settings.Repeats); run++)
+        {
+            alone.Add((await GrpcStreamAsync(client, settings, cancellationToken)).FirstToken.TotalMilliseconds);
+
+            using var stopRunning = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var started = Enumerable.Range(0, 3).Select(_ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray();
+            var longer = new Settings { Prompt = settings.Prompt, MaxTokens = settings.MaxTokens * 8 };
+            var running = started.Select(first => Task.Run(async () =>
+            {
+                try
+                {
+                    await GrpcStreamAsync(client, longer, stopRunning.Token, first);
+                }
+                catch (Exception e) when (e is RpcException or OperationCanceledException && stopRunning.IsCancellationRequested)
+                {
+                    // Stopped by this measurement once the joining request had its first token.
+                }
+                finally
+                {
+                    first.TrySetResult();
+                }
+            })).ToArray();
+            await Task.WhenAll(started.Select(s => s.Task));
+            joining.Add((await GrpcStreamAsync(client, settings, cancellationToken)).FirstToken.TotalMilliseconds);
+            await stopRunning.CancelAsync();
+            await Task.WhenAll(running);
+        }
+
+        static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
+        return (Median(alone), Median(joining));
     }
 
     /// <summary>The service's decode statistics (shared steps by sequences, drafted and accepted tokens), from its info endpoint.</summary>
@@ -184,7 +229,12 @@ public sealed class BenchServeCommand : AsyncCommand<BenchServeCommand.Settings>
             Median(runs.Select(r => r.TokensPerSecondPerStream)), Median(runs.Select(r => r.TotalTokensPerSecond)), Median(runs.Select(r => r.TokensPerStream)));
     }
 
-    private static async Task<StreamTiming> GrpcStreamAsync(Inference.V1.Inference.InferenceClient client, Settings settings, CancellationToken cancellationToken)
+    /// <param name="client">Direct or through the gateway.</param>
+    /// <param name="settings">The prompt and max tokens.</param>
+    /// <param name="cancellationToken">Ends the stream early.</param>
+    /// <param name="firstToken">Completed when the first token arrives.</param>
+    private static async Task<StreamTiming> GrpcStreamAsync(Inference.V1.Inference.InferenceClient client, Settings settings, CancellationToken cancellationToken,
+        TaskCompletionSource? firstToken = null)
     {
         var request = new GenerateRequest
         {
@@ -202,6 +252,7 @@ public sealed class BenchServeCommand : AsyncCommand<BenchServeCommand.Settings>
             {
                 first ??= clock.Elapsed;
                 last = clock.Elapsed;
+                firstToken?.TrySetResult();
             }
             else if (frame.FrameCase == GenerateResponse.FrameOneofCase.Summary)
             {

@@ -19,7 +19,8 @@ namespace FineTuneMesh.Cli.Commands;
 /// <c>bench speculate</c>: speculative decoding on a template workload. An adapter is trained on
 /// the sample dataset (the tiny model learns the template in seconds), then the held-out questions
 /// are answered greedily with and without speculation: tokens/s per stream, acceptance rate, and
-/// whether every answer is identical. The same prompts on the base model without the adapter show
+/// whether every answer is identical (greedy; sampled answers with <c>--temperature</c> share only
+/// their distribution, so that column reads "sampled"). The same prompts on the base model without the adapter show
 /// what speculation does where the drafts come from the prompt alone (random weights: drafts fail
 /// on the tiny model, while the 0.5B shapes fall into loops that drafts catch). A benchmark, not a
 /// test: it prints a table.
@@ -36,6 +37,8 @@ public sealed class BenchSpeculateCommand : Command<BenchSpeculateCommand.Settin
         [CommandOption("--epochs <N>")] public int Epochs { get; init; } = 30;
         [CommandOption("--max-tokens <N>")] public int MaxTokens { get; init; } = 96;
         [CommandOption("--dtype <DTYPE>"), Description("Compute dtype for training and generating (default auto).")] public string DType { get; init; } = "auto";
+        [CommandOption("--temperature <T>"), Description("0 (default) answers greedily; above 0 samples with a fixed seed, drafts kept by the acceptance rule.")]
+        public double Temperature { get; init; }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -62,7 +65,7 @@ public sealed class BenchSpeculateCommand : Command<BenchSpeculateCommand.Settin
         // Both models in what training computes in here, so the adapter runs as it was trained.
         var plan = ComputePlan.Choose(settings.DType, ComputeWork.Training, CpuFeatures.Current);
         AnsiConsole.MarkupLineInterpolated(CultureInfo.InvariantCulture,
-            $"CPU: [bold]{CpuFeatures.Current.Describe()}[/], {Environment.ProcessorCount} threads; weights {plan.Summary}");
+            $"CPU: [bold]{CpuFeatures.Current.Describe()}[/], {Environment.ProcessorCount} threads; weights {plan.Summary}; temperature {settings.Temperature}");
 
         using var baseModel = LanguageModel.Load(folder, plan.Weights);
         using var taught = LanguageModel.Load(folder, plan.Weights);
@@ -80,7 +83,7 @@ public sealed class BenchSpeculateCommand : Command<BenchSpeculateCommand.Settin
         var tail = template.RenderFull(heldOut[0].ToDictionary(p => p.Key, p => p.Key == template.Fields[^1] ? "" : p.Value));
         var options = new SamplingOptions
         {
-            Temperature = 0, MaxNewTokens = settings.MaxTokens, StopStrings = template.StopString is { } stop ? [stop] : [],
+            Temperature = settings.Temperature, Seed = settings.Temperature > 0 ? 1 : null, MaxNewTokens = settings.MaxTokens, StopStrings = template.StopString is { } stop ? [stop] : [],
             ExpectedTexts = [tail[template.RenderPrompt(heldOut[0]).Length..]],
         };
         var table = new Table().AddColumns("model", "plain tok/s", "speculative tok/s", "speedup", "drafts accepted", "identical answers");
@@ -91,7 +94,7 @@ public sealed class BenchSpeculateCommand : Command<BenchSpeculateCommand.Settin
             var identical = plain.Answers.Zip(speculative.Answers).Count(p => p.First.SequenceEqual(p.Second));
             table.AddRow(name, $"{plain.TokensPerSecond:F1}", $"{speculative.TokensPerSecond:F1}", $"{speculative.TokensPerSecond / plain.TokensPerSecond:F2}x",
                 $"{speculative.Accepted}/{speculative.Drafted} ({(speculative.Drafted == 0 ? 0 : (double)speculative.Accepted / speculative.Drafted):P0})",
-                $"{identical}/{heldOut.Count}");
+                options.IsGreedy ? $"{identical}/{heldOut.Count}" : "sampled");
         }
 
         AnsiConsole.Write(table);
