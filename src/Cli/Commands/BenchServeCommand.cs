@@ -52,7 +52,8 @@ public sealed class BenchServeCommand : AsyncCommand<BenchServeCommand.Settings>
         {
             ["FINETUNE_BASE_MODEL"] = folder,
             ["FINETUNE_DTYPE"] = settings.DType,
-            ["Inference__MaxConcurrentGenerations"] = $"{streams.Max()}",
+            // Four at least: the joining measurement runs three streams and a fourth.
+            ["Inference__MaxConcurrentGenerations"] = $"{Math.Max(4, streams.Max())}",
             ["Kestrel__Endpoints__http__Url"] = inferenceRest.ToString(),
             ["Kestrel__Endpoints__grpc__Url"] = inferenceGrpc.ToString(),
         });
