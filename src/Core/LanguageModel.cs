@@ -81,6 +81,7 @@ public sealed class LanguageModel : IDisposable
 
             var shared = new LanguageModel(Folder, network, Tokenizer, Defaults);
             shared.Generator.Batcher = Generator.Batcher;
+            shared.Generator.PrefillChunkTokens = Generator.PrefillChunkTokens;
             return shared;
         }
         catch

@@ -23,6 +23,14 @@ public sealed class InferenceOptions
     /// </summary>
     public bool BatchDecoding { get; set; } = true;
 
+    /// <summary>
+    /// Chunked prefill: a prompt longer than this is read this many tokens at a time, and the
+    /// streams already decoding take a step between chunks, so a long prompt joining never stalls
+    /// them for its whole length. 0 reads every prompt in one pass.
+    /// </summary>
+    [Range(0, 1_000_000)]
+    public int PrefillChunkTokens { get; set; } = 128;
+
     /// <summary>Generations allowed to wait for a slot; beyond that a request is refused with RESOURCE_EXHAUSTED.</summary>
     [Range(0, 100_000)]
     public int MaxQueuedGenerations { get; set; } = 16;

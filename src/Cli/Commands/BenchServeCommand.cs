@@ -136,21 +136,24 @@ public sealed class BenchServeCommand : AsyncCommand<BenchServeCommand.Settings>
                 Markup.Escape(group.Key), group.Average(a => a.PerToken), group.Count(), group.First().PerToken);
         }
 
-        var (alone, joining) = await JoinLatencyAsync(directClient, settings, cancellationToken);
+        var (alone, joining, pause) = await JoinLatencyAsync(directClient, settings, cancellationToken);
         AnsiConsole.MarkupLine(CultureInfo.InvariantCulture,
-            "TTFT of a request joining 3 running streams (gRPC direct, median of {0}): {1:F0} ms; alone {2:F0} ms; {3:F2}x (goal at most 2x)",
-            Math.Max(1, settings.Repeats), joining, alone, joining / alone);
+            "TTFT of a request joining 3 running streams (gRPC direct, median of {0}): {1:F0} ms; alone {2:F0} ms; {3:F2}x (goal at most 2x); "
+            + "the running streams' longest pause between tokens while it joined: {4:F0} ms",
+            Math.Max(1, settings.Repeats), joining, alone, joining / alone, pause);
         return 0;
     }
 
     /// <summary>
     /// The median time to first token of one request alone, and of the same request sent while
-    /// three others are decoding (each has streamed its first token, and each has far more to go).
+    /// three others are decoding (each has streamed its first token, and each has far more to go);
+    /// and the median of the longest time the running streams went without a token while it
+    /// joined (its prefill is what could stall them).
     /// </summary>
-    private static async Task<(double AloneMs, double JoiningMs)> JoinLatencyAsync(Inference.V1.Inference.InferenceClient client, Settings settings,
+    private static async Task<(double AloneMs, double JoiningMs, double PauseMs)> JoinLatencyAsync(Inference.V1.Inference.InferenceClient client, Settings settings,
         CancellationToken cancellationToken)
     {
-        var (alone, joining) = (new List<double>(), new List<double>());
+        var (alone, joining, pauses) = (new List<double>(), new List<double>(), new List<double>());
         for (var run = 0; run < Math.Max(1, settings.Repeats); run++)
         {
             alone.Add((await GrpcStreamAsync(client, settings, cancellationToken)).FirstToken.TotalMilliseconds);
@@ -158,11 +161,12 @@ public sealed class BenchServeCommand : AsyncCommand<BenchServeCommand.Settings>
             using var stopRunning = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var started = Enumerable.Range(0, 3).Select(_ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).ToArray();
             var longer = new Settings { Prompt = settings.Prompt, MaxTokens = settings.MaxTokens * 8 };
-            var running = started.Select(first => Task.Run(async () =>
+            var deltas = started.Select(_ => new System.Collections.Concurrent.ConcurrentQueue<long>()).ToArray();
+            var running = started.Select((first, i) => Task.Run(async () =>
             {
                 try
                 {
-                    await GrpcStreamAsync(client, longer, stopRunning.Token, first);
+                    await GrpcStreamAsync(client, longer, stopRunning.Token, first, () => deltas[i].Enqueue(Stopwatch.GetTimestamp()));
                 }
                 catch (Exception e) when (e is RpcException or OperationCanceledException && stopRunning.IsCancellationRequested)
                 {
@@ -174,13 +178,31 @@ public sealed class BenchServeCommand : AsyncCommand<BenchServeCommand.Settings>
                 }
             })).ToArray();
             await Task.WhenAll(started.Select(s => s.Task));
+            var joined = Stopwatch.GetTimestamp();
             joining.Add((await GrpcStreamAsync(client, settings, cancellationToken)).FirstToken.TotalMilliseconds);
+            var firstToken = Stopwatch.GetTimestamp();
             await stopRunning.CancelAsync();
             await Task.WhenAll(running);
+            pauses.Add(deltas.Max(stream => LongestPause([.. stream], joined, firstToken)));
         }
 
         static double Median(List<double> values) => values.Order().ElementAt(values.Count / 2);
-        return (Median(alone), Median(joining));
+        return (Median(alone), Median(joining), Median(pauses));
+    }
+
+    /// <summary>The longest time between two tokens of one stream that overlaps [from, to] (timestamps).</summary>
+    private static double LongestPause(long[] tokens, long from, long to)
+    {
+        var longest = 0.0;
+        for (var i = 1; i < tokens.Length; i++)
+        {
+            if (tokens[i] >= from && tokens[i - 1] <= to)
+            {
+                longest = Math.Max(longest, Stopwatch.GetElapsedTime(tokens[i - 1], tokens[i]).TotalMilliseconds);
+            }
+        }
+
+        return longest;
     }
 
     /// <summary>The service's decode statistics (shared steps by sequences, drafted and accepted tokens), from its info endpoint.</summary>
@@ -234,8 +256,9 @@ public sealed class BenchServeCommand : AsyncCommand<BenchServeCommand.Settings>
     /// <param name="settings">The prompt and max tokens.</param>
     /// <param name="cancellationToken">Ends the stream early.</param>
     /// <param name="firstToken">Completed when the first token arrives.</param>
+    /// <param name="onDelta">Called as each delta arrives.</param>
     private static async Task<StreamTiming> GrpcStreamAsync(Inference.V1.Inference.InferenceClient client, Settings settings, CancellationToken cancellationToken,
-        TaskCompletionSource? firstToken = null)
+        TaskCompletionSource? firstToken = null, Action? onDelta = null)
     {
         var request = new GenerateRequest
         {
@@ -254,6 +277,7 @@ public sealed class BenchServeCommand : AsyncCommand<BenchServeCommand.Settings>
                 first ??= clock.Elapsed;
                 last = clock.Elapsed;
                 firstToken?.TrySetResult();
+                onDelta?.Invoke();
             }
             else if (frame.FrameCase == GenerateResponse.FrameOneofCase.Summary)
             {

@@ -20,6 +20,7 @@ public sealed class DecodeBatcher : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Thread _loop;
     private readonly long[] _batchSizes = new long[TokenStep.MaxRows + 1];
+    private List<TaskCompletionSource> _stepWaiters = [];
     private int _decoding;
 
     // How long a step waits for decoding streams that have not asked yet (they are between steps:
@@ -56,6 +57,27 @@ public sealed class DecodeBatcher : IDisposable
 
     /// <summary>Raised after every step with the number of sequences it ran (for metrics).</summary>
     public event Action<int>? Stepped;
+
+    /// <summary>
+    /// Completes when the next shared step has run, or at once when no stream is decoding: a long
+    /// prefill waits here between its chunks, so the streams already decoding take a step between
+    /// any two chunks instead of stalling for the whole prompt.
+    /// </summary>
+    public Task NextStepAsync(CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _decoding) == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_gate)
+        {
+            _stepWaiters.Add(waiter);
+        }
+
+        return waiter.Task.WaitAsync(cancellationToken);
+    }
 
     /// <summary>
     /// Logits [T, vocab] for <paramref name="tokens"/> of the sequence whose cache is
@@ -121,6 +143,21 @@ public sealed class DecodeBatcher : IDisposable
             }
 
             Run(batch);
+            ReleaseStepWaiters();
+        }
+    }
+
+    private void ReleaseStepWaiters()
+    {
+        List<TaskCompletionSource> waiters;
+        lock (_gate)
+        {
+            (waiters, _stepWaiters) = (_stepWaiters, []);
+        }
+
+        foreach (var waiter in waiters)
+        {
+            waiter.TrySetResult();
         }
     }
 
@@ -203,6 +240,7 @@ public sealed class DecodeBatcher : IDisposable
             _queue.Clear();
         }
 
+        ReleaseStepWaiters();
         _stop.Dispose();
         _work.Dispose();
     }

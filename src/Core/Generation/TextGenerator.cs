@@ -19,6 +19,14 @@ public sealed class TextGenerator(CausalLanguageModel model, TextTokenizer token
     /// </summary>
     public DecodeBatcher? Batcher { get; set; }
 
+    /// <summary>
+    /// Prompts longer than this are prefilled this many tokens at a time, and between chunks the
+    /// batcher's decoding streams take a step (chunked prefill: a long prompt joining never stalls
+    /// them for its whole length). 0 prefills in one pass. The chunks depend on the prompt alone, so
+    /// a stream's tokens are the same batched or alone.
+    /// </summary>
+    public int PrefillChunkTokens { get; set; }
+
     public async IAsyncEnumerable<GenerationEvent> StreamAsync(IReadOnlyList<int> promptIds, SamplingOptions options,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
@@ -54,7 +62,7 @@ public sealed class TextGenerator(CausalLanguageModel model, TextTokenizer token
             : null;
         // Tokens decided but not yet emitted: one per plain step, or a verified draft and the model's next.
         var pending = new Queue<int>();
-        pending.Enqueue(await Task.Run(() => Step(promptIds, cache, sampler, history), cancellationToken).ConfigureAwait(false));
+        pending.Enqueue(await PrefillAsync(promptIds, cache, sampler, history, cancellationToken).ConfigureAwait(false));
         // From its first decode step on, the stream counts as decoding, so shared steps wait for it.
         using var decoding = Batcher?.Decoding();
         while (true)
@@ -141,6 +149,34 @@ public sealed class TextGenerator(CausalLanguageModel model, TextTokenizer token
     public Task<(string Text, GenerationSummary Summary)> GenerateAsync(IReadOnlyList<int> promptIds,
         SamplingOptions options, CancellationToken cancellationToken = default) =>
         GenerationEvents.CollectAsync(StreamAsync(promptIds, options, cancellationToken), cancellationToken);
+
+    /// <summary>The prompt into the cache, in chunks where <see cref="PrefillChunkTokens"/> says so; the first token sampled.</summary>
+    private async Task<int> PrefillAsync(IReadOnlyList<int> promptIds, KvCache cache, LogitsSampler sampler, List<int> history,
+        CancellationToken cancellationToken)
+    {
+        var chunk = PrefillChunkTokens > 0 ? PrefillChunkTokens : promptIds.Count;
+        var start = 0;
+        for (; promptIds.Count - start > chunk; start += chunk)
+        {
+            var part = promptIds.Skip(start).Take(chunk).ToList();
+            await Task.Run(() => Fill(part, cache), cancellationToken).ConfigureAwait(false);
+            if (Batcher is { } batcher)
+            {
+                await batcher.NextStepAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        var last = start == 0 ? promptIds : promptIds.Skip(start).ToList();
+        return await Task.Run(() => Step(last, cache, sampler, history), cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A chunk of the prompt into the cache; its logits are not needed.</summary>
+    private void Fill(IReadOnlyList<int> ids, KvCache cache)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        model.Model.Forward(tensor(ids.Select(i => (long)i).ToArray()).view(1, -1), cache, null);
+    }
 
     private int Step(IReadOnlyList<int> ids, KvCache cache, LogitsSampler sampler, List<int> history)
     {

@@ -60,6 +60,7 @@ public sealed class ModelHost(IConfiguration configuration, BaseModelResolver ba
         var model = LanguageModel.Load(baseModel.Folder, DType);
         // Adapters' models (LanguageModel.ShareWeights) inherit the batcher, so every stream shares the steps.
         model.Generator.Batcher = options.Value.BatchDecoding ? batcher : null;
+        model.Generator.PrefillChunkTokens = options.Value.PrefillChunkTokens;
         Volatile.Write(ref _model, model);
         Info = new BaseModelInfo(requested, baseModel.Folder, DTypeNames.ToConfigName(DType), baseModel.IsFallback, baseModel.FallbackReason)
         {
