@@ -87,6 +87,38 @@ public sealed class SpeculationTests(SpeculationTests.TemplateModel taught, ITes
         }
     }
 
+    /// <summary>
+    /// Drafts that keep failing shrink to one token, and then drafting pauses for 1, 2, 4 ... steps
+    /// (the step is not even asked), so a stream where drafts never match pays for few of them.
+    /// </summary>
+    [Fact]
+    public async Task RefusedDrafts_Shrink_ThenDraftingPausesForLongerEachTime()
+    {
+        var speculation = new Speculation(new PromptLookupDrafter([]), maxDraft: 8, argmaxOnly: true);
+        var sampler = new LogitsSampler(new SamplingOptions { Temperature = 0 });
+        using var cache = new FineTuneMesh.Core.Modeling.KvCache(1);
+        var draftLengths = new List<int>();
+        // The model always picks token 0; the drafter always proposes what followed "1 2" before: 3 1 2.
+        Task<TorchSharp.torch.Tensor?> AlwaysZero(long[] tokens, FineTuneMesh.Core.Modeling.KvCache _)
+        {
+            draftLengths.Add(tokens.Length - 1);
+            var logits = TorchSharp.torch.zeros(tokens.Length, 10);
+            logits.select(1, 0).fill_(1);
+            return Task.FromResult<TorchSharp.torch.Tensor?>(logits);
+        }
+
+        var drafted = new List<bool>();
+        for (var i = 0; i < 12; i++)
+        {
+            var decided = await speculation.StepAsync(AlwaysZero, 2, cache, sampler, [1, 2, 3, 1, 2], room: 50, t => t);
+            drafted.Add(decided is not null);
+            Assert.True(decided is null || decided.SequenceEqual([0]));
+        }
+
+        Assert.Equal([3, 2, 1, 1, 1], draftLengths);
+        Assert.Equal([true, true, true, false, true, false, false, true, false, false, false, false], drafted);
+    }
+
     [Fact]
     public void TheDrafter_ProposesWhatFollowedTheLatestEarlierOccurrence_ThenTheExpectedText()
     {
