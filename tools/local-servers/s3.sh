@@ -11,4 +11,10 @@ if [ ! -f "$server" ]; then
   exit 1
 fi
 mkdir -p "$data"
+# On a restart the previous server may still be listening for a moment after it was told to stop;
+# starting now would fail with the port in use, so wait (up to 10 s) until nothing answers on it.
+for _ in $(seq 1 100); do
+  (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
+  sleep 0.1
+done
 exec node "$server" -d "$data" -a 127.0.0.1 -p "$port" --silent
