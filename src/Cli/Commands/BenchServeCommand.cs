@@ -17,7 +17,8 @@ namespace FineTuneMesh.Cli.Commands;
 /// over gRPC and over the OpenAI-compatible REST API, each direct and through the gateway, and
 /// prints time to first token, tokens/s and the gateway's added latency per token; then the time to
 /// first token of a request that joins three streams already decoding, against the same request
-/// alone. A benchmark, not a test: it asserts nothing.
+/// alone. With <c>--adapters N</c> the streams run on N different adapters over the one base model
+/// (several adapters in one shared step). A benchmark, not a test: it asserts nothing.
 /// </summary>
 public sealed class BenchServeCommand : AsyncCommand<BenchServeCommand.Settings>
 {
@@ -33,6 +34,8 @@ public sealed class BenchServeCommand : AsyncCommand<BenchServeCommand.Settings>
         public int MaxTokens { get; init; } = 32;
         [CommandOption("--repeats <N>"), Description("Runs per row; each column is the median (default 3: the host is noisy).")]
         public int Repeats { get; init; } = 3;
+        [CommandOption("--adapters <N>"), Description("0 (default): every stream on the base model; N: N random rank-8 adapters over it, the streams of a run spread over them in turn.")]
+        public int Adapters { get; init; }
         [CommandOption("--prompt <TEXT>")]
         public string Prompt { get; init; } = "The history of the reverse proxy begins with the early web, when servers needed a way to";
     }
@@ -47,9 +50,12 @@ public sealed class BenchServeCommand : AsyncCommand<BenchServeCommand.Settings>
         var (inferenceRest, inferenceGrpc, gatewayRest, gatewayGrpc) =
             (Local(ServiceProcess.FreePort()), Local(ServiceProcess.FreePort()), Local(ServiceProcess.FreePort()), Local(ServiceProcess.FreePort()));
 
-        AnsiConsole.MarkupLine($"[grey]starting the inference service on {folder} ({settings.DType}) and the gateway...[/]");
+        using var adapters = new BenchAdapters(folder, settings.Adapters);
+        AnsiConsole.MarkupLine($"[grey]starting the inference service on {folder} ({settings.DType}, {settings.Adapters} adapters) and the gateway...[/]");
         using var inference = ServiceProcess.Start("Inference.Service", "FineTuneMesh.Inference.Service", new Dictionary<string, string>
         {
+            ["Inference__AdaptersRoot"] = adapters.Root,
+            ["Inference__MaxLoadedAdapters"] = $"{Math.Max(8, settings.Adapters)}",
             ["FINETUNE_BASE_MODEL"] = folder,
             ["FINETUNE_DTYPE"] = settings.DType,
             // Four at least: the joining measurement runs three streams and a fourth.
@@ -105,10 +111,10 @@ public sealed class BenchServeCommand : AsyncCommand<BenchServeCommand.Settings>
                 {
                     Func<Task<StreamTiming>> one = (protocol, path) switch
                     {
-                        ("gRPC", "direct") => () => GrpcStreamAsync(directClient, settings, cancellationToken),
-                        ("gRPC", _) => () => GrpcStreamAsync(gatewayClient, settings, cancellationToken),
-                        (_, "direct") => () => RestStreamAsync(http, new Uri(inferenceRest, "/v1/completions"), modelId, settings, cancellationToken),
-                        _ => () => RestStreamAsync(http, new Uri(gatewayRest, "/v1/completions"), modelId, settings, cancellationToken),
+                        ("gRPC", "direct") => () => GrpcStreamAsync(directClient, settings, cancellationToken, adapter: adapters.Next()),
+                        ("gRPC", _) => () => GrpcStreamAsync(gatewayClient, settings, cancellationToken, adapter: adapters.Next()),
+                        (_, "direct") => () => RestStreamAsync(http, new Uri(inferenceRest, "/v1/completions"), adapters.Next() ?? modelId, settings, cancellationToken),
+                        _ => () => RestStreamAsync(http, new Uri(gatewayRest, "/v1/completions"), adapters.Next() ?? modelId, settings, cancellationToken),
                     };
                     var before = await DecodeStatisticsAsync(http, inferenceRest, cancellationToken);
                     var result = await MeasureAsync(one, n, settings.Repeats);
@@ -257,12 +263,14 @@ public sealed class BenchServeCommand : AsyncCommand<BenchServeCommand.Settings>
     /// <param name="cancellationToken">Ends the stream early.</param>
     /// <param name="firstToken">Completed when the first token arrives.</param>
     /// <param name="onDelta">Called as each delta arrives.</param>
+    /// <param name="adapter">The adapter to generate with; null for the base model.</param>
     private static async Task<StreamTiming> GrpcStreamAsync(Inference.V1.Inference.InferenceClient client, Settings settings, CancellationToken cancellationToken,
-        TaskCompletionSource? firstToken = null, Action? onDelta = null)
+        TaskCompletionSource? firstToken = null, Action? onDelta = null, string? adapter = null)
     {
         var request = new GenerateRequest
         {
             Prompt = settings.Prompt,
+            Adapter = adapter ?? "",
             Sampling = new SamplingParams { Temperature = 0, RepetitionPenalty = 1.0, MaxTokens = settings.MaxTokens },
         };
         var clock = Stopwatch.StartNew();
