@@ -34,10 +34,12 @@ public class MeshFixture : IDisposable
 
     /// <param name="inferenceSettings">Settings over the defaults above, for the inference service.</param>
     /// <param name="gatewaySettings">Settings for the gateway.</param>
-    protected MeshFixture(IReadOnlyDictionary<string, string> inferenceSettings, IReadOnlyDictionary<string, string> gatewaySettings)
+    /// <param name="modelShape">The served model's shape; null for the tiny default.</param>
+    protected MeshFixture(IReadOnlyDictionary<string, string> inferenceSettings, IReadOnlyDictionary<string, string> gatewaySettings,
+        ModelFolderInitializer.Options? modelShape = null)
     {
         var model = Path.Combine(_folder, "mesh-model");
-        ModelFolderInitializer.Write(model, new ModelFolderInitializer.Options { Std = 0.2, Seed = 11 });
+        ModelFolderInitializer.Write(model, modelShape ?? new ModelFolderInitializer.Options { Std = 0.2, Seed = 11 });
         RemoveEndOfSequence(model);
         BaseModelId = Path.GetFileName(model);
 

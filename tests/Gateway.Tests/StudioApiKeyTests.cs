@@ -7,7 +7,8 @@ namespace FineTuneMesh.Gateway.Tests;
 /// without the key, every API call it makes is refused until the key is typed (and says so next to
 /// the key field), and with the key the playground streams from the served model.
 /// </summary>
-public sealed class StudioApiKeyTests(MeshFixture mesh) : IClassFixture<MeshFixture>
+// The playground asks for its two columns at once: a mesh with a queue behind its one slot serves both.
+public sealed class StudioApiKeyTests(QueueingMeshFixture mesh) : IClassFixture<QueueingMeshFixture>
 {
     [Fact]
     public async Task WithoutTheKey_ThePageSaysItIsNeeded_AndWithItThePlaygroundStreams()
