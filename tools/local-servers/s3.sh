@@ -13,8 +13,10 @@ fi
 mkdir -p "$data"
 # On a restart the previous server may still be listening for a moment after it was told to stop;
 # starting now would fail with the port in use, so wait (up to 10 s) until nothing answers on it.
-for _ in $(seq 1 100); do
+echo "s3.sh: starting s3rver on 127.0.0.1:$port (pid $$)"
+for attempt in $(seq 1 100); do
   (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null || break
+  [ "$attempt" = 1 ] && echo "s3.sh: port $port still answers; waiting for the previous server to stop"
   sleep 0.1
 done
 exec node "$server" -d "$data" -a 127.0.0.1 -p "$port" --silent
