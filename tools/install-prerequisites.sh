@@ -20,6 +20,15 @@ if [ ! -x /usr/lib/rabbitmq/bin/rabbitmq-server ] && ! docker info >/dev/null 2>
   fi
 fi
 
+# gcc compiles the engine's small native kernel library as the project builds (optional: without
+# it the managed kernels run, slower on CPUs with AVX512_BF16).
+if ! command -v gcc >/dev/null && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+  echo "Installing gcc (apt)..."
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q gcc >/dev/null \
+    || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q gcc >/dev/null; } \
+    || echo "gcc could not be installed: the managed kernels will run." >&2
+fi
+
 command -v node >/dev/null || { echo "Node.js is missing (the local S3 server runs on it): sudo apt-get install -y nodejs npm" >&2; exit 1; }
 # Installed once: later runs (and offline machines) reuse it while the lockfile is unchanged.
 stamp=tools/local-servers/node_modules/.package-lock.json

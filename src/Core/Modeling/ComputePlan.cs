@@ -32,7 +32,8 @@ public sealed record ComputePlan(string Requested, ScalarType Weights, ScalarTyp
         {
             return native
                 ? new(Auto, ScalarType.BFloat16, ScalarType.BFloat16,
-                    $"{cpu.Class}: native bf16 GEMMs{(cpu.MeasuredBFloat16Speedup is { } s ? $" ({s:F2}x fp32, measured)" : "")}, half the memory of fp32", null)
+                    $"{cpu.Class}: native bf16 GEMMs{(cpu.MeasuredBFloat16Speedup is { } s ? $" ({s:F2}x fp32, measured)" : "")}, half the memory of fp32"
+                    + (work == ComputeWork.Inference ? DecodeKernel(cpu) : ""), null)
                 : work == ComputeWork.Training
                     ? new(Auto, ScalarType.Float32, ScalarType.Float32,
                         $"{emulated} (emulated bf16 trained 46x slower than fp32 on an AVX2 Zen 1): training runs in fp32", null)
@@ -41,6 +42,11 @@ public sealed record ComputePlan(string Requested, ScalarType Weights, ScalarTyp
         }
 
         var weights = DTypeNames.Parse(asked);
+        if (weights == ScalarType.BFloat16 && work == ComputeWork.Inference && native)
+        {
+            return new(asked, weights, weights, "requested; native bf16 GEMMs here" + DecodeKernel(cpu), null);
+        }
+
         if (weights == ScalarType.Int8)
         {
             if (work == ComputeWork.Training)
@@ -76,4 +82,11 @@ public sealed record ComputePlan(string Requested, ScalarType Weights, ScalarTyp
                 ? $"{DTypeNames.ToUserName(weights)} training on {cpu.Class}: every step converts the frozen weights to fp32 for its GEMMs, which auto avoids by loading fp32 (see `bench train` for the cost here)"
                 : null);
     }
+
+    // How decode multiplies bf16 weights where the CPU could multiply bf16 pairs.
+    private static string DecodeKernel(CpuFeatures cpu) => !cpu.Has("avx512_bf16")
+        ? ""
+        : NativeKernels.Loaded
+            ? "; decode multiplies bf16 pairs (vdpbf16ps, the native kernels)"
+            : $"; decode widens bf16 weights to fp32 ({NativeKernels.Problem})";
 }

@@ -12,13 +12,17 @@ namespace FineTuneMesh.Core.Tests.Kernels;
 [Collection(IsaSwitchCollection.Name)]
 public sealed class IsaPathTests
 {
-    public static TheoryData<bool, ScalarType> DecodePaths()
+    public static TheoryData<KernelPath, ScalarType> DecodePaths()
     {
-        var data = new TheoryData<bool, ScalarType>();
-        foreach (var avx512 in System.Runtime.Intrinsics.X86.Avx512F.IsSupported ? new[] { false, true } : [false])
+        var data = new TheoryData<KernelPath, ScalarType>();
+        foreach (var path in KernelPaths.Available)
         {
-            data.Add(avx512, ScalarType.Float32);
-            data.Add(avx512, ScalarType.BFloat16);
+            if (path != KernelPath.BFloat16Pairs)
+            {
+                data.Add(path, ScalarType.Float32);
+            }
+
+            data.Add(path, ScalarType.BFloat16);
         }
 
         return data;
@@ -26,31 +30,48 @@ public sealed class IsaPathTests
 
     [Theory]
     [MemberData(nameof(DecodePaths))]
-    public void DecodeKernel_OnEachVectorPath_MatchesLinear(bool avx512, ScalarType dtype)
+    public void DecodeKernel_OnEachVectorPath_MatchesLinear(KernelPath path, ScalarType dtype) => KernelPaths.Run(path, () =>
     {
-        var saved = MatVec.UseAvx512;
-        MatVec.UseAvx512 = avx512;
-        try
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var generator = new TorchSharp.torch.Generator(21);
+        foreach (var (inFeatures, outFeatures) in new[] { (896, 1152), (77, 19), (4864, 896), (150, 33) })
         {
-            using var scope = NewDisposeScope();
-            using var noGrad = no_grad();
-            var generator = new TorchSharp.torch.Generator(21);
-            foreach (var (inFeatures, outFeatures) in new[] { (896, 1152), (77, 19), (4864, 896) })
-            {
-                var weight = randn([outFeatures, inFeatures], generator: generator).to(dtype);
-                var x = randn([1, 1, inFeatures], generator: generator);
-                var kernel = Projection.Apply(x, weight, null);
-                var reference = nn.functional.linear(x, weight.to(ScalarType.Float32));
-                var scale = reference.abs().max().item<float>();
-                Assert.True(kernel.allclose(reference, rtol: 0, atol: 1e-5 * Math.Max(1, scale)),
-                    $"avx512={avx512} {dtype} [{outFeatures},{inFeatures}]: max |diff| {(kernel - reference).abs().max().item<float>()}");
-            }
+            var weight = randn([outFeatures, inFeatures], generator: generator).to(dtype);
+            var x = randn([1, 1, inFeatures], generator: generator);
+            var kernel = Projection.Apply(x, weight, null);
+            // vdpbf16ps multiplies bf16 pairs: the activations are rounded to bf16 first, then every
+            // product is exact in fp32, so only the order of the sums differs from LibTorch's.
+            var input = path == KernelPath.BFloat16Pairs ? x.to(ScalarType.BFloat16).to(ScalarType.Float32) : x;
+            var reference = nn.functional.linear(input, weight.to(ScalarType.Float32));
+            var scale = reference.abs().max().item<float>();
+            Assert.True(kernel.allclose(reference, rtol: 0, atol: 1e-5 * Math.Max(1, scale)),
+                $"{path} {dtype} [{outFeatures},{inFeatures}]: max |diff| {(kernel - reference).abs().max().item<float>()}");
         }
-        finally
+    });
+
+    [Theory]
+    [MemberData(nameof(DecodePaths))]
+    public unsafe void DecodeKernel_SeveralRowsAtOnce_GiveEachRowItsBitsAlone(KernelPath path, ScalarType dtype) => KernelPaths.Run(path, () =>
+    {
+        using var scope = NewDisposeScope();
+        var generator = new TorchSharp.torch.Generator(8);
+        var weight = randn([300, 200], generator: generator).to(dtype).contiguous();
+        var x = randn([9, 200], generator: generator);
+        var together = empty([9, 300]);
+        var alone = empty([9, 300]);
+        var matrix = WeightMatrix.Of(weight);
+        var xp = (float*)x.DataPointer();
+        var tp = (float*)together.DataPointer();
+        var ap = (float*)alone.DataPointer();
+        MatVec.Multiply(matrix, xp, tp, count: 9);                                                 // four, four, then one
+        for (var t = 0; t < 9; t++)
         {
-            MatVec.UseAvx512 = saved;
+            MatVec.Multiply(matrix, xp + t * 200, ap + t * 300);
         }
-    }
+
+        Assert.True(together.equal(alone).all().item<bool>(), $"{path} {dtype}: max |diff| {(together - alone).abs().max().item<float>()}");
+    });
 
     [Theory]
     [InlineData(false)]
