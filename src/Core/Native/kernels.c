@@ -13,9 +13,10 @@
 #include <stdint.h>
 
 #define BF16_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
+#define VNNI_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni")))
 
 // The ABI version the managed side checks, bumped whenever a signature changes.
-int ftm_version(void) { return 1; }
+int ftm_version(void) { return 2; }
 
 // fp32 -> bf16, round to nearest even (what LibTorch's bf16 casts do), n values.
 BF16_TARGET void ftm_to_bf16(const float* x, uint16_t* out, int64_t n)
@@ -83,5 +84,69 @@ BF16_TARGET void ftm_bf16_rows(const uint16_t* w, const uint16_t* x, float* y, i
             dot_rows(wr, x + (int64_t)t * cols, cols, cols, y + (int64_t)t * rows + r, rows, 4);
         for (; t < count; t++)
             dot_rows(wr, x + (int64_t)t * cols, cols, cols, y + (int64_t)t * rows + r, rows, 1);
+    }
+}
+
+// q8_0 (see Q8Blocks.cs): the dot products of R quantized activation rows with one weight row,
+// two blocks of 32 a 512-bit vector. x·w = |x|·(w negated where x < 0), an unsigned-by-signed
+// byte product that vpdpbusd sums in int32 per block half; each block's sum is then scaled by
+// both blocks' scales in fp32, as llama.cpp computes its Q8_0 products.
+VNNI_TARGET static inline __attribute__((always_inline)) void q8_dot_rows(const uint8_t* magnitudes,
+    const int8_t* signs, const float* xScales, int64_t cols, const int8_t* w, const float* wScales, int blocks,
+    float* y, int64_t yStride, const int R)
+{
+    const __m512i zero = _mm512_setzero_si512();
+    // Lanes 0-7 take the first block's scale, lanes 8-15 the second's.
+    const __m512i pair = _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
+    __m512 acc[4][2];
+    for (int t = 0; t < R; t++)
+        acc[t][0] = acc[t][1] = _mm512_setzero_ps();
+    for (int b = 0; b < blocks; b += 16)
+    {
+        int group = blocks - b < 16 ? blocks - b : 16;
+        __mmask16 scaleMask = (__mmask16)((1u << group) - 1);
+        __m512 ws = _mm512_maskz_loadu_ps(scaleMask, wScales + b);
+        __m512 scales[4];
+        for (int t = 0; t < R; t++)
+            scales[t] = _mm512_mul_ps(ws, _mm512_maskz_loadu_ps(scaleMask, xScales + t * (cols / 32) + b));
+        for (int j = 0; j < group; j += 2)
+        {
+            __mmask64 bytes = group - j >= 2 ? ~0ULL : 0xFFFFFFFFULL;
+            int64_t offset = (int64_t)(b + j) * 32;
+            __m512i wv = _mm512_maskz_loadu_epi8(bytes, w + offset);
+            __m512i index = _mm512_add_epi32(pair, _mm512_set1_epi32(j));
+            for (int t = 0; t < R; t++)
+            {
+                __m512i xs = _mm512_maskz_loadu_epi8(bytes, signs + t * cols + offset);
+                __m512i xm = _mm512_maskz_loadu_epi8(bytes, magnitudes + t * cols + offset);
+                __m512i signedW = _mm512_mask_sub_epi8(wv, _mm512_movepi8_mask(xs), zero, wv);
+                __m512 sums = _mm512_cvtepi32_ps(_mm512_dpbusd_epi32(zero, xm, signedW));
+                int k = (j >> 1) & 1;
+                acc[t][k] = _mm512_fmadd_ps(sums, _mm512_permutexvar_ps(index, scales[t]), acc[t][k]);
+            }
+        }
+    }
+    for (int t = 0; t < R; t++)
+        y[t * yStride] = _mm512_reduce_add_ps(_mm512_add_ps(acc[t][0], acc[t][1]));
+}
+
+// Y[t, r] for weight rows [start, end) and count activation rows quantized as q8_0: magnitudes
+// and signed bytes [count, cols], their block scales [count, cols/32]; int8 weights [rows, cols]
+// with block scales [rows, cols/32]; y fp32 [count, rows]. cols is a multiple of 32.
+VNNI_TARGET void ftm_q8_rows(const uint8_t* magnitudes, const int8_t* signs, const float* xScales, const int8_t* w,
+    const float* wScales, float* y, int blocks, int rows, int count, int start, int end)
+{
+    int64_t cols = (int64_t)blocks * 32;
+    for (int r = start; r < end; r++)
+    {
+        const int8_t* wr = w + (int64_t)r * cols;
+        const float* sr = wScales + (int64_t)r * blocks;
+        int t = 0;
+        for (; t + 4 <= count; t += 4)
+            q8_dot_rows(magnitudes + t * cols, signs + t * cols, xScales + (int64_t)t * blocks, cols, wr, sr, blocks,
+                y + (int64_t)t * rows + r, rows, 4);
+        for (; t < count; t++)
+            q8_dot_rows(magnitudes + t * cols, signs + t * cols, xScales + (int64_t)t * blocks, cols, wr, sr, blocks,
+                y + (int64_t)t * rows + r, rows, 1);
     }
 }

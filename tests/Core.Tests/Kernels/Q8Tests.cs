@@ -34,20 +34,35 @@ public sealed unsafe class Q8Tests
         }
     }
 
-    public static TheoryData<bool> VnniPaths() => AvxVnniSupported ? new TheoryData<bool> { false, true } : new TheoryData<bool> { false };
+    /// <summary>The plain AVX2 path, 256-bit VNNI where the JIT offers it, 512-bit VNNI (the native kernels) where the CPU has it.</summary>
+    public static TheoryData<string> Paths()
+    {
+        var data = new TheoryData<string> { "avx2" };
+        if (System.Runtime.Intrinsics.X86.AvxVnni.IsSupported)
+        {
+            data.Add("avx-vnni");
+        }
 
-    private static bool AvxVnniSupported => System.Runtime.Intrinsics.X86.AvxVnni.IsSupported;
+        if (NativeKernels.Int8DotProducts && System.Runtime.Intrinsics.X86.Avx512F.IsSupported)
+        {
+            data.Add("avx512-vnni");
+        }
+
+        return data;
+    }
 
     [Theory]
-    [MemberData(nameof(VnniPaths))]
-    public void Kernel_OnEachPath_EqualsTheIntegerProducts(bool vnni)
+    [MemberData(nameof(Paths))]
+    public void Kernel_OnEachPath_EqualsTheIntegerProducts(string path)
     {
-        var saved = Q8.UseVnni;
-        Q8.UseVnni = vnni;
+        var saved = (Q8.UseVnni, Q8.UseNativeVnni, MatVec.UseAvx512);
+        (Q8.UseVnni, Q8.UseNativeVnni) = (path == "avx-vnni", path == "avx512-vnni");
+        MatVec.UseAvx512 = path == "avx512-vnni";
         try
         {
             var random = new Random(11);
-            foreach (var (rows, cols) in new[] { (5, 32), (1152, 896), (300, 4864) })
+            // One block, an odd number of blocks, a whole number of 16-block groups, and a part group.
+            foreach (var (rows, cols) in new[] { (5, 32), (7, 96), (1152, 896), (300, 4864) })
             {
                 var weights = Enumerable.Range(0, rows * cols).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
                 var x = Enumerable.Range(0, cols).Select(_ => (float)(random.NextDouble() * 4 - 2)).ToArray();
@@ -68,13 +83,13 @@ public sealed unsafe class Q8Tests
                 for (var r = 0; r < rows; r++)
                 {
                     Assert.True(Math.Abs(y[r] - expected[r]) <= 1e-4 * Math.Max(1, Math.Abs(expected[r])),
-                        $"vnni={vnni} [{rows},{cols}] row {r}: {y[r]} vs {expected[r]}");
+                        $"{path} [{rows},{cols}] row {r}: {y[r]} vs {expected[r]}");
                 }
             }
         }
         finally
         {
-            Q8.UseVnni = saved;
+            (Q8.UseVnni, Q8.UseNativeVnni, MatVec.UseAvx512) = saved;
         }
     }
 
