@@ -90,15 +90,20 @@ public sealed class BenchServeCommand : AsyncCommand<BenchServeCommand.Settings>
 
         // Wide enough for the table when the output is redirected (Spectre assumes 80 columns then).
         AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 150);
-        // The ceiling batching runs into: every row of a step costs 2 FLOP per weight, at the fp32 FMA
-        // rate F.linear reaches here (the decode kernels compute in fp32 whatever the weights).
+        // The ceiling batching runs into: every row of a step costs 2 FLOP per weight, at the rate
+        // F.linear reaches here in the dtype the decode kernels multiply in: bf16 pairs where the
+        // weights are bf16 and the CPU has AVX512_BF16 (the native kernels), fp32 otherwise.
         var config = Core.Modeling.ModelConfig.Load(Path.Combine(folder, "config.json"));
         var flopsPerToken = 2 * DecodeTraffic.BytesPerToken(config, "fp32") / 4;
-        var peak = MatmulPeak.Measure(TorchSharp.torch.ScalarType.Float32);
+        var plan = Core.Modeling.ComputePlan.Choose(settings.DType, Core.Modeling.ComputeWork.Inference, Core.Kernels.CpuFeatures.Current);
+        var kernelDType = plan.Weights == TorchSharp.torch.ScalarType.BFloat16 && Core.Kernels.NativeKernels.BFloat16DotProducts
+            ? TorchSharp.torch.ScalarType.BFloat16
+            : TorchSharp.torch.ScalarType.Float32;
+        var peak = MatmulPeak.Measure(kernelDType);
         var computeLimit = peak * 1e9 / flopsPerToken;
         AnsiConsole.MarkupLine(CultureInfo.InvariantCulture,
-            "CPU: [bold]{0}[/]; compute limit {1:F0} tok/s in total (fp32 F.linear {2:F0} GFLOP/s / {3:F2} GFLOP per token)",
-            Markup.Escape(Core.Kernels.CpuFeatures.Current.Describe()), computeLimit, peak, flopsPerToken / 1e9);
+            "CPU: [bold]{0}[/]; compute limit {1:F0} tok/s in total ({2} F.linear {3:F0} GFLOP/s / {4:F2} GFLOP per token)",
+            Markup.Escape(Core.Kernels.CpuFeatures.Current.Describe()), computeLimit, Core.Modeling.DTypeNames.ToUserName(kernelDType), peak, flopsPerToken / 1e9);
         var table = new Table().AddColumns("protocol", "path", "streams", "tokens/stream", "TTFT ms", "ms/token",
             "tok/s per stream", "tok/s total", "of compute limit", "steps by sequences", "drafts accepted", "gateway +ms/token", "gateway +TTFT ms");
         var added = new List<(string Protocol, int Streams, double PerToken)>();

@@ -8,7 +8,7 @@ namespace FineTuneMesh.Core.Kernels;
 /// AVX512_BF16's <c>vdpbf16ps</c>. Optional: where it was not built or does not load, the managed
 /// kernels run instead, and <see cref="Problem"/> says why.
 /// </summary>
-internal static unsafe class NativeKernels
+public static unsafe class NativeKernels
 {
     public const string FileName = "libfinetunemesh_kernels.so";
 
