@@ -31,6 +31,14 @@ public sealed class InferenceOptions
     [Range(0, 1_000_000)]
     public int PrefillChunkTokens { get; set; } = 128;
 
+    /// <summary>
+    /// Speculative decoding: at most this many tokens drafted per step (from the prompt, the text so
+    /// far and an adapter's template) and verified in one pass; the output is the same either way.
+    /// 0 turns it off (to measure batching alone, or where drafts never pay).
+    /// </summary>
+    [Range(0, 15)]
+    public int DraftTokens { get; set; } = 8;
+
     /// <summary>Generations allowed to wait for a slot; beyond that a request is refused with RESOURCE_EXHAUSTED.</summary>
     [Range(0, 100_000)]
     public int MaxQueuedGenerations { get; set; } = 16;

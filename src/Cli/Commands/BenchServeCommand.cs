@@ -36,6 +36,8 @@ public sealed class BenchServeCommand : AsyncCommand<BenchServeCommand.Settings>
         public int Repeats { get; init; } = 3;
         [CommandOption("--adapters <N>"), Description("0 (default): every stream on the base model; N: N random rank-8 adapters over it, the streams of a run spread over them in turn.")]
         public int Adapters { get; init; }
+        [CommandOption("--draft-tokens <N>"), Description("The service's Inference:DraftTokens (default 8; 0 turns speculative decoding off, to compare batching alone: drafts from a looping random model inflate tokens/s).")]
+        public int DraftTokens { get; init; } = 8;
         [CommandOption("--prompt <TEXT>")]
         public string Prompt { get; init; } = "The history of the reverse proxy begins with the early web, when servers needed a way to";
     }
@@ -58,6 +60,7 @@ public sealed class BenchServeCommand : AsyncCommand<BenchServeCommand.Settings>
             ["Inference__MaxLoadedAdapters"] = $"{Math.Max(8, settings.Adapters)}",
             ["FINETUNE_BASE_MODEL"] = folder,
             ["FINETUNE_DTYPE"] = settings.DType,
+            ["Inference__DraftTokens"] = $"{settings.DraftTokens}",
             // Four at least: the joining measurement runs three streams and a fourth.
             ["Inference__MaxConcurrentGenerations"] = $"{Math.Max(4, streams.Max())}",
             ["Kestrel__Endpoints__http__Url"] = inferenceRest.ToString(),

@@ -94,6 +94,7 @@ public sealed class GenerationRunner(
                 TimeSpan.FromMilliseconds(options.Value.KeepAliveMs));
             // An adapter trained on a template brings the template's tail for speculative decoding to draft.
             sampling = lease.ExpectedTexts.Count > 0 ? sampling with { ExpectedTexts = lease.ExpectedTexts } : sampling;
+            sampling = sampling with { DraftTokens = options.Value.DraftTokens };
             return GenerationStream.Start(lease, promptIds, sampling, limits, started, activity, telemetry,
                 () =>
                 {
