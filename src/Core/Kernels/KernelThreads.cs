@@ -18,7 +18,9 @@ internal static class KernelThreads
     public static void Run(int rows, Action<int, int> kernel)
     {
         var parts = _helpers.Length + 1;
-        if (parts == 1 || rows < parts || !Monitor.TryEnter(_gate))
+        // A kernel called from inside another's rows runs on its own thread (Monitor is re-entrant,
+        // so the thread holding the helpers must not post to them again).
+        if (parts == 1 || rows < parts || Monitor.IsEntered(_gate) || !Monitor.TryEnter(_gate))
         {
             kernel(0, rows);
             return;

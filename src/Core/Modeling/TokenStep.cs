@@ -285,7 +285,7 @@ internal static unsafe class TokenStep
             }
         }
 
-        for (var s = 0; s < sequences.Count; s++)
+        ForEachSequence(sequences.Count, s =>
         {
             var projections = projectionsOf(sequences[s].Model);
             var offset = 0;
@@ -300,8 +300,23 @@ internal static unsafe class TokenStep
 
                 offset += rows;
             }
-        }
+        });
     }
+
+    /// <summary>
+    /// Each sequence's low-rank updates, the sequences spread over the kernel threads. An update is
+    /// too small to split, so with one sequence after another a step's adapters ran on one core
+    /// while the other waited (11% of a one-adapter stream's samples were these products). Each
+    /// sequence writes only its own rows, and its products are computed as they would be alone.
+    /// </summary>
+    private static void ForEachSequence(int count, Action<int> update) =>
+        KernelThreads.Run(count, (start, end) =>
+        {
+            for (var s = start; s < end; s++)
+            {
+                update(s);
+            }
+        });
 
     /// <summary>One projection for every row (y: [rows, out]): the shared base product, then each sequence's update.</summary>
     private static void Linear(IReadOnlyList<StepSequence> sequences, int[] starts, Func<CausalLanguageModel, nn.Module<Tensor, Tensor>> moduleOf,
@@ -319,13 +334,13 @@ internal static unsafe class TokenStep
             }
         }
 
-        for (var s = 0; s < sequences.Count; s++)
+        ForEachSequence(sequences.Count, s =>
         {
             if (moduleOf(sequences[s].Model) is ILowRankAdapted adapted)
             {
                 AddLowRank(adapted, x + (long)starts[s] * inFeatures, y + (long)starts[s] * rows, rows, sequences[s].Tokens.Length);
             }
-        }
+        });
     }
 
     /// <summary>y += B·(A·x)·scaling for every row, in fp32 (y rows <paramref name="stride"/> apart).</summary>

@@ -71,11 +71,49 @@ BF16_TARGET static inline __attribute__((always_inline)) void dot_rows(const uin
         y[t * yStride] = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(acc[t][0], acc[t][1]), _mm512_add_ps(acc[t][2], acc[t][3])));
 }
 
+// Rows of 8 columns (a rank-8 LoRA B matrix [out, 8]): the generic loop spent a masked product
+// and a full horizontal sum on each 8-value row. Here one vector holds four weight rows, the
+// activation row repeated four times, and sixteen rows' sums are gathered into one store. Every
+// row's sum is ((p0 + p1) + (p2 + p3)) over its four pair products, alone or in a batch.
+BF16_TARGET static void rows_of_8(const uint16_t* w, const uint16_t* x, float* y, int rows, int count, int start, int end)
+{
+    const __m512i firsts = _mm512_set_epi32(0, 0, 0, 0, 0, 0, 0, 0, 28, 24, 20, 16, 12, 8, 4, 0);
+    const __m512i halves = _mm512_set_epi32(23, 22, 21, 20, 19, 18, 17, 16, 7, 6, 5, 4, 3, 2, 1, 0);
+    for (int t = 0; t < count; t++)
+    {
+        __m512bh xr = (__m512bh)_mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i*)(x + (int64_t)t * 8)));
+        for (int r = start; r < end; r += 16)
+        {
+            int left = end - r < 16 ? end - r : 16;
+            __m512 u[4];
+            for (int k = 0; k < 4; k++)
+            {
+                int inBlock = left - 4 * k;                       // weight rows of this vector that exist
+                inBlock = inBlock < 0 ? 0 : inBlock > 4 ? 4 : inBlock;
+                __mmask32 mask = inBlock == 4 ? 0xFFFFFFFFu : ((1u << (8 * inBlock)) - 1);
+                __m512bh wk = (__m512bh)_mm512_maskz_loadu_epi16(mask, w + (int64_t)(r + 4 * k) * 8);
+                __m512 p = _mm512_dpbf16_ps(_mm512_setzero_ps(), wk, xr);
+                __m512 pairs = _mm512_add_ps(p, _mm512_shuffle_ps(p, p, _MM_SHUFFLE(2, 3, 0, 1)));
+                u[k] = _mm512_add_ps(pairs, _mm512_shuffle_ps(pairs, pairs, _MM_SHUFFLE(1, 0, 3, 2)));
+            }
+            __m512 low = _mm512_permutex2var_ps(u[0], firsts, u[1]);
+            __m512 high = _mm512_permutex2var_ps(u[2], firsts, u[3]);
+            __m512 sums = _mm512_permutex2var_ps(low, halves, high);
+            _mm512_mask_storeu_ps(y + (int64_t)t * rows + r, (__mmask16)((1u << left) - 1), sums);
+        }
+    }
+}
+
 // Y[t, r] = sum_c W[r, c] * X[t, c] for weight rows [start, end) and count activation rows:
 // w bf16 [rows, cols], x bf16 [count, cols] (see ftm_to_bf16), y fp32 [count, rows].
 BF16_TARGET void ftm_bf16_rows(const uint16_t* w, const uint16_t* x, float* y, int rows, int cols, int count,
     int start, int end)
 {
+    if (cols == 8)
+    {
+        rows_of_8(w, x, y, rows, count, start, end);
+        return;
+    }
     for (int r = start; r < end; r++)
     {
         const uint16_t* wr = w + (int64_t)r * cols;

@@ -35,7 +35,8 @@ public sealed class IsaPathTests
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
         var generator = new TorchSharp.torch.Generator(21);
-        foreach (var (inFeatures, outFeatures) in new[] { (896, 1152), (77, 19), (4864, 896), (150, 33) })
+        // Also rows of 8 (a rank-8 LoRA B), which the native kernel takes sixteen rows at a time.
+        foreach (var (inFeatures, outFeatures) in new[] { (896, 1152), (77, 19), (4864, 896), (150, 33), (8, 300), (8, 37) })
         {
             var weight = randn([outFeatures, inFeatures], generator: generator).to(dtype);
             var x = randn([1, 1, inFeatures], generator: generator);
@@ -56,21 +57,24 @@ public sealed class IsaPathTests
     {
         using var scope = NewDisposeScope();
         var generator = new TorchSharp.torch.Generator(8);
-        var weight = randn([300, 200], generator: generator).to(dtype).contiguous();
-        var x = randn([9, 200], generator: generator);
-        var together = empty([9, 300]);
-        var alone = empty([9, 300]);
-        var matrix = WeightMatrix.Of(weight);
-        var xp = (float*)x.DataPointer();
-        var tp = (float*)together.DataPointer();
-        var ap = (float*)alone.DataPointer();
-        MatVec.Multiply(matrix, xp, tp, count: 9);                                                 // four, four, then one
-        for (var t = 0; t < 9; t++)
+        foreach (var (rows, cols) in new[] { (300, 200), (37, 8) })
         {
-            MatVec.Multiply(matrix, xp + t * 200, ap + t * 300);
-        }
+            var weight = randn([rows, cols], generator: generator).to(dtype).contiguous();
+            var x = randn([9, cols], generator: generator);
+            var together = empty([9, rows]);
+            var alone = empty([9, rows]);
+            var matrix = WeightMatrix.Of(weight);
+            var xp = (float*)x.DataPointer();
+            var tp = (float*)together.DataPointer();
+            var ap = (float*)alone.DataPointer();
+            MatVec.Multiply(matrix, xp, tp, count: 9);                                             // four, four, then one
+            for (var t = 0; t < 9; t++)
+            {
+                MatVec.Multiply(matrix, xp + t * cols, ap + t * rows);
+            }
 
-        Assert.True(together.equal(alone).all().item<bool>(), $"{path} {dtype}: max |diff| {(together - alone).abs().max().item<float>()}");
+            Assert.True(together.equal(alone).all().item<bool>(), $"{path} {dtype} [{rows},{cols}]: max |diff| {(together - alone).abs().max().item<float>()}");
+        }
     });
 
     [Theory]
