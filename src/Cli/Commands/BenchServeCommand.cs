@@ -99,7 +99,7 @@ public sealed class BenchServeCommand : AsyncCommand<BenchServeCommand.Settings>
         var config = Core.Modeling.ModelConfig.Load(Path.Combine(folder, "config.json"));
         var flopsPerToken = 2 * DecodeTraffic.BytesPerToken(config, "fp32") / 4;
         var plan = Core.Modeling.ComputePlan.Choose(settings.DType, Core.Modeling.ComputeWork.Inference, Core.Kernels.CpuFeatures.Current);
-        var kernelDType = plan.Weights == TorchSharp.torch.ScalarType.BFloat16 && Core.Kernels.NativeKernels.BFloat16DotProducts
+        var kernelDType = plan.Weights == TorchSharp.torch.ScalarType.BFloat16 && Core.Kernels.MatVec.MultipliesBFloat16Pairs
             ? TorchSharp.torch.ScalarType.BFloat16
             : TorchSharp.torch.ScalarType.Float32;
         var peak = MatmulPeak.Measure(kernelDType);

@@ -30,6 +30,9 @@ public static unsafe class MatVec
     /// </summary>
     internal static bool UseBFloat16DotProducts { get; set; } = NativeKernels.BFloat16DotProducts;
 
+    /// <summary>Whether bf16 weights are multiplied as bf16 pairs (the native kernel) rather than widened to fp32.</summary>
+    public static bool MultipliesBFloat16Pairs => UseAvx512 && UseBFloat16DotProducts;
+
     // Each thread's activations rounded to bf16 for the native kernel, grown as needed.
     [ThreadStatic]
     private static ushort* _bfloat16Activations;
@@ -50,7 +53,7 @@ public static unsafe class MatVec
     {
         switch (weight.Type)
         {
-            case TorchSharp.torch.ScalarType.BFloat16 when UseAvx512 && UseBFloat16DotProducts:
+            case TorchSharp.torch.ScalarType.BFloat16 when MultipliesBFloat16Pairs:
                 MultiplyBFloat16Pairs(weight, x, y, count);
                 break;
             case TorchSharp.torch.ScalarType.BFloat16:
@@ -156,21 +159,11 @@ public static unsafe class MatVec
             }
 
             (s0, s1, s2, s3) = (Vector512.Sum(a0 + b0), Vector512.Sum(a1 + b1), Vector512.Sum(a2 + b2), Vector512.Sum(a3 + b3));
-
-            // What is left in 8s (short rows, such as a LoRA B matrix [out, rank]), as Dot does it.
-            Vector256<float> t0 = default, t1 = default, t2 = default, t3 = default;
-            for (; c + 8 <= cols; c += 8)
-            {
-                var weight = TWeights.Load256(w, c);
-                t0 = Fma.MultiplyAdd(weight, Vector256.Load(x0 + c), t0);
-                t1 = Fma.MultiplyAdd(weight, Vector256.Load(x1 + c), t1);
-                t2 = Fma.MultiplyAdd(weight, Vector256.Load(x2 + c), t2);
-                t3 = Fma.MultiplyAdd(weight, Vector256.Load(x3 + c), t3);
-            }
-
-            (s0, s1, s2, s3) = (s0 + Vector256.Sum(t0), s1 + Vector256.Sum(t1), s2 + Vector256.Sum(t2), s3 + Vector256.Sum(t3));
         }
-        else if (Avx2.IsSupported && Fma.IsSupported)
+
+        // The AVX2 path, and on the AVX-512 path what is left in 8s (short rows, such as a LoRA B
+        // matrix [out, rank]), as Dot does it.
+        if (Avx2.IsSupported && Fma.IsSupported)
         {
             Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
             for (; c + 8 <= cols; c += 8)
@@ -182,7 +175,7 @@ public static unsafe class MatVec
                 a3 = Fma.MultiplyAdd(weight, Vector256.Load(x3 + c), a3);
             }
 
-            (s0, s1, s2, s3) = (Vector256.Sum(a0), Vector256.Sum(a1), Vector256.Sum(a2), Vector256.Sum(a3));
+            (s0, s1, s2, s3) = (s0 + Vector256.Sum(a0), s1 + Vector256.Sum(a1), s2 + Vector256.Sum(a2), s3 + Vector256.Sum(a3));
         }
 
         for (; c < cols; c++)
@@ -216,18 +209,11 @@ public static unsafe class MatVec
             }
 
             sum = Vector512.Sum(a + b);
-
-            // What is left in 8s: a LoRA B matrix's rows are [rank] long, and scalar code made each
-            // adapter cost a sixth of a step's time.
-            Vector256<float> tail = default;
-            for (; c + 8 <= cols; c += 8)
-            {
-                tail = Fma.MultiplyAdd(TWeights.Load256(w, c), Vector256.Load(x + c), tail);
-            }
-
-            sum += Vector256.Sum(tail);
         }
-        else if (Avx2.IsSupported && Fma.IsSupported)
+
+        // The AVX2 path, and on the AVX-512 path what is left in 8s: a LoRA B matrix's rows are
+        // [rank] long, and scalar code made each adapter cost a sixth of a step's time.
+        if (Avx2.IsSupported && Fma.IsSupported)
         {
             Vector256<float> a = default;
             for (; c + 8 <= cols; c += 8)
@@ -235,7 +221,7 @@ public static unsafe class MatVec
                 a = Fma.MultiplyAdd(TWeights.Load256(w, c), Vector256.Load(x + c), a);
             }
 
-            sum = Vector256.Sum(a);
+            sum += Vector256.Sum(a);
         }
 
         for (; c < cols; c++)
